@@ -1,0 +1,151 @@
+"""Builds what a client sees from a trainer: the ``ready`` message and binary frames.
+
+A frame must cost well under half a millisecond (a hundred sessions at twenty frames a second
+share one process), so: one grid forward pass gives the output and, subsampled, every neuron's
+map; flat parameter vectors go out as they are; grids are quantised to one byte per cell.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from app.protocol import PROTOCOL_VERSION, encode_frame, quantize
+from engine.grid import grid_features, grid_points
+from engine.trainer import Trainer
+
+Array = np.ndarray
+
+
+class FrameBuilder:
+    def __init__(self, grid_size: int, neuron_grid_size: int) -> None:
+        # Neuron maps are every k-th cell of the output grid, starting mid-block, so they
+        # sample exactly the centres of a neuron_grid_size grid when the sizes divide.
+        self.stride = max(1, grid_size // neuron_grid_size)
+        self.grid_size = grid_size
+        self.neuron_grid_size = len(range(self.stride // 2, grid_size, self.stride))
+
+    def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
+              losses: Array) -> bytes:
+        net, trace, cfg = t.net, t.last_trace, t.config
+        G = self.grid_size
+        with np.errstate(all="ignore"):
+            metrics = t.evaluate()
+            acts = net.forward_all(grid_features(cfg.features, G))
+        header: dict[str, Any] = {
+            "step": t.step_count,
+            "epoch": t.epoch,
+            "batch_loss": _num(trace.loss) if trace else None,
+            "train_loss": _num(metrics.train_loss),
+            "test_loss": _num(metrics.test_loss),
+            "train_accuracy": metrics.train_accuracy,
+            "test_accuracy": metrics.test_accuracy,
+            "penalty": _num(metrics.penalty),
+            "state": state,
+            "speed": speed,
+            "sizes": net.sizes,
+        }
+        zeros = np.zeros(net.n_params)
+        arrays: list[tuple[str, Array, dict[str, Any]]] = [
+            ("params", net.flat, {}),
+            ("grads", trace.grad_flat if trace else zeros, {}),
+            ("updates", trace.update_flat if trace else zeros, {}),
+        ]
+        for name, value in t.optimizer.state[0].items():
+            if isinstance(value, np.ndarray):
+                arrays.append((f"state.{name}", value, {}))
+        if trace:
+            with np.errstate(all="ignore"):
+                arrays.append(("grad_norms", np.asarray(trace.grad_norms()), {}))
+                arrays.append(("update_ratios", np.asarray(trace.update_ratios()), {}))
+            arrays.append(("batch", trace.batch.astype(np.int32), {}))
+        else:
+            arrays.append(("grad_norms", np.zeros(net.n_layers), {}))
+            arrays.append(("update_ratios", np.zeros(net.n_layers), {}))
+        arrays.append(("loss_steps", loss_steps.astype(np.int32), {}))
+        arrays.append(("losses", losses.astype(np.float32), {}))
+        out = acts[-1].reshape(G, G, -1)
+        if cfg.loss == "cross_entropy":
+            shifted = out - out.max(axis=2, keepdims=True)
+            e = np.exp(shifted)
+            arrays.append(("output_grid", quantize(e / e.sum(axis=2, keepdims=True), 0, 1),
+                           {"lo": 0.0, "hi": 1.0}))
+        else:
+            score = np.tanh(out * 0.5) if cfg.loss == "bce" else out  # 2 sigmoid(z) - 1
+            if cfg.output_activation == "sigmoid":
+                score = 2.0 * out - 1.0
+            arrays.append(("output_grid", quantize(score, -1, 1), {"lo": -1.0, "hi": 1.0}))
+        k = self.stride
+        for layer, a in enumerate(acts):
+            sub = a.reshape(G, G, -1)[k // 2 :: k, k // 2 :: k]
+            arrays.append((f"neuron_grid.{layer}", quantize(sub, -1, 1), {"lo": -1.0, "hi": 1.0}))
+        return encode_frame(header, arrays)
+
+    def ready_message(self, t: Trainer, state: str) -> dict[str, Any]:
+        cfg, net = t.config, t.net
+        g = self.neuron_grid_size
+        feature_grids = {}
+        F = grid_features(cfg.features, self.grid_size).reshape(self.grid_size, self.grid_size, -1)
+        k = self.stride
+        for i, name in enumerate(cfg.features):
+            col = F[k // 2 :: k, k // 2 :: k, i]
+            scale = max(float(np.abs(col).max()), 1e-12)  # x1 spans +-6: show it as -1..1
+            feature_grids[name] = np.round(col / scale, 4).tolist()
+        return {
+            "type": "ready",
+            "protocol": PROTOCOL_VERSION,
+            "config": config_json(t),
+            "topology": {
+                "sizes": net.sizes,
+                "features": list(cfg.features),
+                "activations": [a.name for a in net.layer_activations],
+                "n_weights": net.n_weights,
+                "n_params": net.n_params,
+            },
+            "kind": t.spec.kind,
+            "n_classes": t.spec.n_classes,
+            "data": {
+                "train": {"x": t.X_train.round(6).tolist(), "y": _labels(t.y_train)},
+                "test": {"x": t.X_test.round(6).tolist(), "y": _labels(t.y_test)},
+            },
+            "grid_size": self.grid_size,
+            "neuron_grid_size": g,
+            "grid_domain": float(-grid_points(self.grid_size)[0, 0] + 6.0 / self.grid_size),
+            "feature_grids": feature_grids,
+            "steps_per_epoch": t.steps_per_epoch(),
+            "state": state,
+        }
+
+
+def config_json(t: Trainer) -> dict[str, Any]:
+    """The normalised config as the client sends it back (batch_size None -> "all")."""
+    cfg = t.config
+    return {
+        "dataset": cfg.dataset,
+        "samples": cfg.samples,
+        "noise": cfg.noise,
+        "train_ratio": cfg.train_ratio,
+        "features": list(cfg.features),
+        "hidden": list(cfg.hidden),
+        "activation": cfg.activation,
+        "output_activation": cfg.output_activation,
+        "loss": cfg.loss,
+        "regularization": cfg.regularization,
+        "regularization_rate": cfg.regularization_rate,
+        "optimizer": cfg.optimizer,
+        "learning_rate": cfg.learning_rate,
+        "hyper": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.hyper.items()},
+        "batch_size": "all" if cfg.batch_size is None else cfg.batch_size,
+        "init": cfg.init,
+        "seed": cfg.seed,
+    }
+
+
+def _labels(y: Array) -> list[Any]:
+    return y.tolist() if y.dtype.kind in "iu" else np.round(y, 6).tolist()
+
+
+def _num(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None

@@ -1,0 +1,51 @@
+"""``create_app(settings)``: the FastAPI application, its background tasks and its routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.loop_lag import LoopLagMonitor
+from app.registry import SessionRegistry
+from app.routes import pages, ws
+from app.scheduler import Scheduler
+from app.security import SecurityHeaders
+from app.settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.scheduler = Scheduler(settings.scheduler_slice_ms)
+        tasks = [asyncio.create_task(app.state.scheduler.run()),
+                 asyncio.create_task(app.state.loop_lag.run())]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(title="Backprop Playground", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.settings = settings
+    app.state.registry = SessionRegistry(settings)
+    app.state.loop_lag = LoopLagMonitor()
+    app.state.started = time.monotonic()
+    app.include_router(pages.router)
+    app.include_router(ws.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    return app

@@ -1,0 +1,37 @@
+"""The page and the health check. Thin: the page's options come over the websocket's hello."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.protocol import PROTOCOL_VERSION
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[2] / "templates"))
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, "index.html", {"title": "Backprop Playground"})
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> dict[str, Any]:
+    state = request.app.state
+    sessions = state.registry.sessions
+    return {
+        "status": "ok",
+        "sessions": len(sessions),
+        "running": sum(1 for s in sessions if s.wants_cpu),
+        "loop_lag_ms_p99": state.loop_lag.p99_ms(),
+        "loop_lag_ms_max": state.loop_lag.max_ms(),
+        "steps_total": state.scheduler.steps_total,
+        "protocol": PROTOCOL_VERSION,
+        "uptime_s": round(time.monotonic() - state.started, 1),
+    }

@@ -1,0 +1,152 @@
+"""The ``/ws`` endpoint: admit, then a reader task and a sender task per connection.
+
+The reader always reads (so commands and pings flow during training) and never sends; the sender
+drains JSON messages and sends the newest frame at most ``frame_rate`` times a second, each send
+with a timeout, so a client that stops reading costs bounded memory and is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from app.commands import ProtocolError, parse_command
+from app.frames import config_json
+from app.options import hello_message
+from app.session import TrainingSession
+from app.settings import Settings
+
+router = APIRouter()
+MAX_OUTBOX = 512  # JSON messages waiting for a client that does not read: then it is dropped
+CLOSE_SERVICE_RESTART = 1012
+CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_POLICY = 1008
+
+
+def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
+    """Browsers always send Origin: it must be this host or on the allowlist."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: nothing for CSRF-style hijacking to ride on
+    if origin in settings.allowed_origins or "*" in settings.allowed_origins:
+        return True
+    return urlsplit(origin).netloc.lower() == ws.headers.get("host", "").lower()
+
+
+@router.websocket("/ws")
+async def training_socket(ws: WebSocket) -> None:
+    state = ws.app.state
+    settings: Settings = state.settings
+    if not origin_allowed(ws, settings):
+        await ws.close(code=CLOSE_POLICY)  # before accept: the handshake gets HTTP 403
+        return
+    client = ws.client.host if ws.client else "?"
+    await ws.accept()
+    refusal = state.registry.refusal(client)
+    if refusal:
+        await ws.close(code=CLOSE_TRY_AGAIN_LATER, reason=refusal)
+        return
+    session = TrainingSession(settings, client)
+    wake = asyncio.Event()
+
+    def on_change() -> None:
+        wake.set()
+        state.scheduler.wake()
+
+    session.on_change = on_change
+    session.outbox.append(hello_message(settings, config_json(session.trainer)))
+    session.outbox.append(session.ready_message())
+    session.frame_wanted = True
+    state.registry.add(session)
+    state.scheduler.add(session)
+    reader = asyncio.create_task(_read(ws, session, settings))
+    sender = asyncio.create_task(_send(ws, session, settings, wake))
+    try:
+        await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        session.closed = True
+        state.scheduler.remove(session)
+        state.registry.remove(session)
+        for task in (reader, sender):
+            task.cancel()
+        for task in (reader, sender):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        close_code, reason = session.close_request
+        if ws.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await ws.close(code=close_code, reason=reason)
+
+
+async def _read(ws: WebSocket, session: TrainingSession, settings: Settings) -> None:
+    tokens, last = float(settings.command_burst), time.monotonic()
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        now = time.monotonic()
+        tokens = min(settings.command_burst, tokens + (now - last) * settings.commands_per_second)
+        last = now
+        try:
+            if tokens < 1:
+                raise ProtocolError("rate_limited", f"more than {settings.commands_per_second:g} "
+                                    "commands a second; this one was ignored")
+            tokens -= 1
+            text = message.get("text")
+            if text is None:
+                raise ProtocolError("bad_message", "commands are JSON text messages, not binary")
+            session.apply(parse_command(text, settings.max_message_bytes))
+        except ProtocolError as exc:
+            session.outbox.append(exc.to_message())
+            session.on_change()
+        if len(session.outbox) > MAX_OUTBOX:
+            session.close_request = (CLOSE_POLICY, "too many unread messages")
+            return
+
+
+async def _send(ws: WebSocket, session: TrainingSession, settings: Settings,
+                wake: asyncio.Event) -> None:
+    interval = 1.0 / settings.frame_rate
+    timeout = settings.send_timeout_s
+    last_frame = 0.0
+    while True:
+        if not session.outbox and not session.frame_wanted:
+            wake.clear()
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=1.0)
+            except TimeoutError:
+                if session.idle_for(time.monotonic()) > settings.idle_timeout_s:
+                    minutes = settings.idle_timeout_s / 60
+                    session.close_request = (
+                        1001, f"closed after {minutes:g} minutes paused and silent; reload to go on"
+                    )
+                    return
+                continue
+        while session.outbox:
+            await _timed(ws.send_text(_dumps(session.outbox.popleft())), timeout)
+        if session.frame_wanted:
+            wait = last_frame + interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+                if session.outbox:
+                    continue  # e.g. a 'ready' arrived: it must go before the frame
+            last_frame = time.monotonic()
+            await _timed(ws.send_bytes(session.build_frame()), timeout)
+
+
+async def _timed(coro: Any, timeout: float) -> None:
+    try:
+        await asyncio.wait_for(coro, timeout)
+    except TimeoutError:
+        raise WebSocketDisconnect(code=CLOSE_POLICY, reason="client stopped reading") from None
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)

@@ -1,0 +1,347 @@
+"""One browser connection's training session: applies commands, runs steps, builds frames.
+
+The session never touches the socket. Commands go in through ``apply``; the scheduler calls
+``run_slice`` to train; the sender takes ``outbox`` messages and ``build_frame()`` when
+``frame_wanted`` is set. Training runs at its own speed; frames carry only the newest state plus
+every batch loss since the previous frame.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from app.commands import (
+    Command, Configure, ConfigIn, Explain, Pause, Play, ProtocolError, Reset, SetBias,
+    SetSpeed, SetValues, SetWeight, Step,
+)
+from app.frames import FrameBuilder
+from app.settings import Settings
+from engine.config import TrainingConfig
+from engine.explain import explain_example
+from engine.trainer import Trainer
+
+DEFAULT_SPEED = 100.0  # steps per second when a page first plays
+MAX_LOSS_POINTS = 200  # batch losses per frame before thinning
+
+
+class TrainingSession:
+    def __init__(self, settings: Settings, client: str = "?") -> None:
+        self.settings = settings
+        self.client = client
+        self.state = "paused"  # running | paused | diverged
+        self.speed: float | str = DEFAULT_SPEED
+        self.outbox: collections.deque[dict[str, Any]] = collections.deque()
+        self.frame_wanted = False
+        self.closed = False
+        self.close_request: tuple[int, str] = (1000, "")  # code and reason when the server ends it
+        self.last_activity = time.monotonic()
+        self._steps_left = 0  # a pending `step {n}`: trains at full speed, then one frame
+        self._credit = 0.0
+        self._last_tick = time.monotonic()
+        self._loss_steps: list[int] = []
+        self._losses: list[float] = []
+        self.on_change: Any = None  # set by the owner: called when there is something to send
+        self.trainer = self._build(ConfigIn())
+
+    # ---- commands -------------------------------------------------------------------------
+    def apply(self, cmd: Command) -> None:
+        """Act on one validated command; ProtocolError leaves the session exactly as it was."""
+        self.last_activity = time.monotonic()
+        handler = _HANDLERS[type(cmd)]
+        handler(self, cmd)
+        self._notify()
+
+    def _configure(self, cmd: Configure) -> None:
+        trainer = self._build(cmd.config)  # raises before anything changes
+        self.trainer = trainer
+        self._steps_left = 0
+        self._clear_losses()
+        self.state = "paused"
+        self.outbox.append(self.ready_message())
+        self.frame_wanted = True
+
+    def _play(self, cmd: Play) -> None:
+        if self.state == "diverged":
+            self.outbox.append(self.status_message())
+            return
+        self._steps_left = 0
+        self.state = "running"
+        self._last_tick = time.monotonic()
+        self._credit = 0.0
+        self.outbox.append(self.status_message())
+
+    def _pause(self, cmd: Pause) -> None:
+        if self.state == "running" or self._steps_left:
+            self.state = "paused"
+        self._steps_left = 0
+        self.outbox.append(self.status_message())
+        self.frame_wanted = True
+
+    def _step(self, cmd: Step) -> None:
+        if self.state == "diverged":
+            raise ProtocolError("diverged", self.trainer.divergence.message  # type: ignore[union-attr]
+                                + " (send reset or configure to go on)")
+        n = cmd.n if cmd.n is not None else 1
+        if cmd.epochs is not None:
+            n = cmd.epochs * self.trainer.steps_per_epoch()
+        self.state = "paused"
+        self._steps_left = n
+
+    def _reset(self, cmd: Reset) -> None:
+        self.trainer.reset()
+        self._steps_left = 0
+        self._clear_losses()
+        self.state = "paused"
+        self.outbox.append(self.status_message())
+        self.frame_wanted = True
+
+    def _set(self, cmd: SetValues) -> None:
+        t = self.trainer
+        hyper = dict(cmd.hyper or {})
+        if cmd.learning_rate is not None:
+            hyper["lr"] = cmd.learning_rate
+        if "lr" in hyper and not (isinstance(hyper["lr"], int | float) and 0 <= hyper["lr"] <= 10):
+            raise ProtocolError("invalid_value", "learning_rate: must be a number from 0 to 10",
+                                "learning_rate")
+        batch = _batch_size(cmd.batch_size, self.settings) if cmd.batch_size is not None else None
+        # Validate everything on copies first, so a bad value changes nothing.
+        probe = t.config
+        try:
+            if cmd.regularization is not None or cmd.regularization_rate is not None:
+                probe = replace(probe, regularization=cmd.regularization or probe.regularization,
+                                regularization_rate=probe.regularization_rate
+                                if cmd.regularization_rate is None else cmd.regularization_rate)
+            if batch is not None:
+                probe = replace(probe, batch_size=None if batch == "all" else batch)
+            probe.normalized()
+            if hyper:
+                type(t.optimizer)([np.zeros(1)], **{**t.optimizer.hyper, **hyper})
+        except ValueError as exc:
+            raise _engine_error(exc, "", "hyper" if hyper else None) from None
+        speed = _speed(cmd.speed, self.settings) if cmd.speed is not None else None
+        if hyper:
+            t.set_hyper(**hyper)
+        t.set_regularization(probe.regularization, probe.regularization_rate)
+        if batch is not None:
+            t.set_batch_size(probe.batch_size)
+        if speed is not None:
+            self.speed = speed
+        self.outbox.append(self.status_message())
+        self.frame_wanted = True
+
+    def _set_speed(self, cmd: SetSpeed) -> None:
+        self.speed = _speed(cmd.steps_per_second, self.settings)
+        self._credit = 0.0
+        self.outbox.append(self.status_message())
+
+    def _set_weight(self, cmd: SetWeight) -> None:
+        W = self._layer(cmd.layer, self.trainer.net.weights)
+        if cmd.from_ >= W.shape[0] or cmd.to >= W.shape[1]:
+            raise ProtocolError("invalid_value", f"from/to: layer {cmd.layer} has {W.shape[0]} "
+                                f"inputs and {W.shape[1]} neurons", "from")
+        W[cmd.from_, cmd.to] = cmd.value
+        self.frame_wanted = True
+
+    def _set_bias(self, cmd: SetBias) -> None:
+        b = self._layer(cmd.layer, self.trainer.net.biases)
+        if cmd.neuron >= b.shape[0]:
+            raise ProtocolError("invalid_value", f"neuron: layer {cmd.layer} has {b.shape[0]} "
+                                "neurons", "neuron")
+        b[cmd.neuron] = cmd.value
+        self.frame_wanted = True
+
+    def _explain(self, cmd: Explain) -> None:
+        t = self.trainer
+        if cmd.index >= len(t.y_train):
+            raise ProtocolError("invalid_value", f"index: must be below {len(t.y_train)}", "index")
+        x, target = t.F_train[cmd.index], t.Y_train[cmd.index]
+        with np.errstate(all="ignore"):
+            result = explain_example(t.net, x, target, t.config.loss)
+        layers = [{k: _json_array(v) for k, v in layer.items()} for layer in result["layers"]]
+        self.outbox.append({
+            "type": "explanation", "index": cmd.index, "x": x.tolist(),
+            "target": target.tolist(), "loss": _finite_or_none(result["loss"]), "layers": layers,
+        })
+
+    # ---- training (called by the scheduler) -------------------------------------------------
+    @property
+    def wants_cpu(self) -> bool:
+        return not self.closed and (self.state == "running" or self._steps_left > 0)
+
+    def run_slice(self, budget_s: float) -> int:
+        """Train for at most ``budget_s`` seconds of CPU; returns the number of steps done."""
+        now = time.monotonic()
+        if self._steps_left > 0:
+            allowed = self._steps_left
+        elif self.state == "running":
+            if self.speed == "max":
+                allowed = self.settings.max_steps_per_second  # bounded by time below
+            else:
+                rate = min(float(self.speed), self.settings.max_steps_per_second)
+                # Credit builds with wall time; capped so a stalled loop does not cause a burst.
+                self._credit = min(self._credit + (now - self._last_tick) * rate, max(1.0, rate / 5))
+                allowed = int(self._credit)
+            self._last_tick = now
+        else:
+            return 0
+        deadline = time.perf_counter() + budget_s
+        t, done = self.trainer, 0
+        steps, losses = self._loss_steps, self._losses
+        while done < allowed:
+            trace = t.step()
+            if trace is None:
+                break
+            done += 1
+            steps.append(trace.step)
+            losses.append(trace.loss)
+            if t.divergence is not None or time.perf_counter() > deadline:
+                break
+        if self._steps_left > 0:
+            self._steps_left -= done
+            if self._steps_left <= 0 or t.divergence is not None:
+                self._steps_left = 0
+                self.frame_wanted = True
+        elif done:
+            self._credit -= done
+            self.frame_wanted = True
+        if t.divergence is not None and self.state != "diverged":
+            self.state = "diverged"
+            self._steps_left = 0
+            self.outbox.append(self.status_message())
+            self.frame_wanted = True
+        if done:
+            self.last_activity = time.monotonic() if self.state == "running" else self.last_activity
+            if self.frame_wanted:
+                self._notify()
+        return done
+
+    # ---- what the client sees ---------------------------------------------------------------
+    def build_frame(self) -> bytes:
+        """The newest state as one binary frame; clears the batch losses it carries."""
+        steps, losses = _thin(self._loss_steps, self._losses, MAX_LOSS_POINTS)
+        self._clear_losses()
+        self.frame_wanted = False
+        return self._frames.build(self.trainer, self.state, self.speed, steps, losses)
+
+    def ready_message(self) -> dict[str, Any]:
+        return self._frames.ready_message(self.trainer, self.state)
+
+    def status_message(self) -> dict[str, Any]:
+        t = self.trainer
+        message = t.divergence.message if t.divergence is not None else ""
+        return {"type": "status", "state": self.state, "message": message,
+                "step": t.step_count, "epoch": t.epoch, "speed": self.speed}
+
+    def idle_for(self, now: float) -> float:
+        return 0.0 if self.state == "running" else now - self.last_activity
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def _build(self, cfg: ConfigIn) -> Trainer:
+        s = self.settings
+        values = cfg.model_dump(exclude_none=True)
+        hidden = values.get("hidden")
+        if hidden is not None:
+            if len(hidden) > s.max_hidden_layers:
+                raise ProtocolError("invalid_value", f"config.hidden: at most "
+                                    f"{s.max_hidden_layers} hidden layers", "config.hidden")
+            for i, width in enumerate(hidden):
+                if not 1 <= width <= s.max_neurons:
+                    raise ProtocolError("invalid_value", f"config.hidden.{i}: each layer has 1 to "
+                                        f"{s.max_neurons} neurons; got {width}", f"config.hidden.{i}")
+            values["hidden"] = tuple(hidden)
+        samples = values.get("samples")
+        if samples is not None and not 10 <= samples <= s.max_samples:
+            raise ProtocolError("invalid_value", f"config.samples: must be from 10 to "
+                                f"{s.max_samples}; got {samples}", "config.samples")
+        if "batch_size" in values:
+            b = _batch_size(values["batch_size"], s)
+            values["batch_size"] = None if b == "all" else b
+        if "features" in values:
+            values["features"] = tuple(values["features"])
+        try:
+            config = replace(TrainingConfig(), **values)
+            trainer = Trainer(config)
+        except ValueError as exc:
+            raise _engine_error(exc, "config.", "config.hyper" if "hyper" in values else None) from None
+        if not hasattr(self, "_frames") or self._frames.grid_size != s.grid_size:
+            self._frames = FrameBuilder(s.grid_size, s.neuron_grid_size)
+        return trainer
+
+    def _layer(self, layer: int, arrays: list[np.ndarray]) -> np.ndarray:
+        if layer >= len(arrays):
+            raise ProtocolError("invalid_value", f"layer: must be below {len(arrays)}", "layer")
+        return arrays[layer]
+
+    def _clear_losses(self) -> None:
+        self._loss_steps, self._losses = [], []
+
+    def _notify(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+
+_HANDLERS: dict[type, Any] = {
+    Configure: TrainingSession._configure,
+    Play: TrainingSession._play,
+    Pause: TrainingSession._pause,
+    Step: TrainingSession._step,
+    Reset: TrainingSession._reset,
+    SetValues: TrainingSession._set,
+    SetSpeed: TrainingSession._set_speed,
+    SetWeight: TrainingSession._set_weight,
+    SetBias: TrainingSession._set_bias,
+    Explain: TrainingSession._explain,
+}
+
+
+def _batch_size(value: int | str, s: Settings) -> int | str:
+    if value == "all":
+        return "all"
+    if not 1 <= int(value) <= s.max_batch_size:
+        raise ProtocolError("invalid_value", f"batch_size: must be from 1 to {s.max_batch_size} "
+                            f"or 'all'; got {value}", "batch_size")
+    return int(value)
+
+
+def _speed(value: float | str, s: Settings) -> float | str:
+    if value == "max":
+        return "max"
+    lo = 0.1
+    if not lo <= float(value) <= s.max_steps_per_second:
+        raise ProtocolError("invalid_value", f"steps_per_second: must be from {lo} to "
+                            f"{s.max_steps_per_second} or 'max'; got {value}", "steps_per_second")
+    return float(value)
+
+
+def _engine_error(exc: ValueError, prefix: str, fallback_field: str | None) -> ProtocolError:
+    """The engine says "field: what is allowed"; keep its words, lift the field name out."""
+    message = str(exc)
+    head = message.split(":", 1)[0]
+    field = f"{prefix}{head}" if head.isidentifier() else fallback_field
+    return ProtocolError("invalid_value", message, field)
+
+
+def _thin(steps: list[int], losses: list[float], limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``limit`` points: bucket means of the losses, each at its bucket's last step."""
+    s = np.asarray(steps, dtype=np.int32)
+    v = np.asarray(losses, dtype=np.float64)
+    if len(s) <= limit:
+        return s, v
+    edges = np.linspace(0, len(s), limit + 1).astype(int)
+    with np.errstate(all="ignore"):
+        means = np.add.reduceat(v, edges[:-1]) / np.diff(edges)
+    return s[edges[1:] - 1], means
+
+
+def _json_array(a: np.ndarray) -> Any:
+    return np.where(np.isfinite(a), a, 0.0).tolist()
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None

@@ -1,0 +1,44 @@
+"""The network over an N x N grid of the input plane: the heatmaps on the page.
+
+Row 0 is the top of the picture (x2 = +domain), column 0 the left (x1 = -domain); each cell is
+sampled at its centre. One vectorised forward pass gives every neuron's map at once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from engine.features import featurize
+from engine.network import MLP
+
+Array = np.ndarray
+DOMAIN = 6.0
+
+
+@lru_cache(maxsize=64)
+def grid_points(n: int, domain: float = DOMAIN) -> Array:
+    """(n*n, 2) points, row-major from the top-left cell; read-only and cached."""
+    centres = -domain + (np.arange(n) + 0.5) * (2 * domain / n)
+    x1, x2 = np.meshgrid(centres, centres[::-1])
+    points = np.column_stack([x1.ravel(), x2.ravel()])
+    points.flags.writeable = False
+    return points
+
+
+@lru_cache(maxsize=64)
+def grid_features(features: tuple[str, ...], n: int, domain: float = DOMAIN) -> Array:
+    """Feature matrix of the grid, (n*n, d_in); cached because the page asks every frame."""
+    F = featurize(grid_points(n, domain), features)
+    F.flags.writeable = False
+    return F
+
+
+def evaluate_grid(net: MLP, features: tuple[str, ...], n: int = 64) -> list[Array]:
+    """Every layer's activation over the grid: [(n, n, h1), ..., (n, n, d_out)].
+
+    The last entry is the raw network output (logits for bce / cross_entropy).
+    """
+    acts = net.forward_all(grid_features(tuple(features), n))
+    return [a.reshape(n, n, a.shape[1]) for a in acts]

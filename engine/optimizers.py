@@ -1,0 +1,479 @@
+"""Optimizers shaped like torch.optim, in pure NumPy float64.
+
+Each update function mirrors PyTorch 2.x's single-tensor implementation (``foreach=False``,
+non-capturable, ``maximize=False``) operation for operation, in the same order and with the same
+scalar arithmetic, so a float64 trajectory agrees with PyTorch to rounding error. (Bit-for-bit
+equality is out of reach: PyTorch's CPU kernels fuse some multiply-adds into FMA instructions and
+its vectorised sqrt is not always correctly rounded; NumPy does neither.)
+
+Usage::
+
+    opt = make_optimizer("adam", [w], lr=0.01)   # w: float64 array, updated in place
+    updates = opt.step([dL_dw])                  # the applied updates, w_new - w_old
+
+Hyperparameters are validated once, when set; ``step()`` does no validation, because the trainer
+calls it thousands of times a second on one small flat vector.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class HyperSpec:
+    """One hyperparameter: default, kind ("float" | "bool" | "int"), inclusive bounds."""
+
+    default: float | bool | int
+    kind: str
+    min: float | None
+    max: float | None
+    description: str
+
+
+def _num(default: float, lo: float, hi: float, description: str) -> HyperSpec:
+    return HyperSpec(default, "float", lo, hi, description)
+
+
+def _flag(default: bool, description: str) -> HyperSpec:
+    return HyperSpec(default, "bool", None, None, description)
+
+
+# Lower bounds are torch's; upper bounds are the playground's (slider ends), still inclusive.
+_LR_MAX = 10.0
+_WD = "L2 penalty added to the gradient (weight_decay * param)"
+_BETA_MAX = 0.9999  # torch requires beta < 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure update functions: mutate `param` and `state` in place, return param_new - param_old.
+# `grad` is never written to (it belongs to the caller).
+# ---------------------------------------------------------------------------------------------
+
+
+def _lerp_(start: Array, end: Array, weight: float) -> None:
+    """start.lerp_(end, weight), rounded as torch does: small weights step from start, else end."""
+    diff = np.subtract(end, start)
+    if abs(weight) < 0.5:
+        diff *= weight
+        start += diff
+    else:
+        diff *= weight - 1.0  # == -(1 - weight) exactly
+        np.add(end, diff, out=start)
+
+
+def _addcmul_(acc: Array, a: Array, b: Array, value: float) -> None:
+    """acc.addcmul_(a, b, value): acc + (value * a) * b, in torch's multiplication order."""
+    t = np.multiply(a, value)
+    t *= b
+    acc += t
+
+
+def _with_weight_decay(grad: Array, param: Array, weight_decay: float) -> Array:
+    """grad.add(param, alpha=weight_decay): a new array, the caller's grad is left alone."""
+    if weight_decay == 0:
+        return grad
+    g = np.multiply(param, weight_decay)
+    g += grad
+    return g
+
+
+def sgd_update(
+    param: Array,
+    grad: Array,
+    state: dict[str, Any],
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+) -> Array:
+    old = param.copy()
+    d_p = _with_weight_decay(grad, param, weight_decay)
+    if momentum != 0:
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            # torch: the first buffer is the gradient itself, not scaled by (1 - dampening)
+            buf = state["momentum_buffer"] = d_p.copy()
+        else:
+            buf *= momentum
+            if dampening == 0:
+                buf += d_p
+            else:
+                buf += np.multiply(d_p, 1 - dampening)
+        # nesterov: grad.add(buf, alpha=momentum); otherwise the buffer is the step direction
+        d_p = np.multiply(buf, momentum) + d_p if nesterov else buf
+    param += np.multiply(d_p, -lr)
+    return param - old
+
+
+def adam_update(
+    param: Array,
+    grad: Array,
+    state: dict[str, Any],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    decoupled: bool,
+) -> Array:
+    if not state:
+        state["step"] = 0
+        state["exp_avg"] = np.zeros_like(param)
+        state["exp_avg_sq"] = np.zeros_like(param)
+    old = param.copy()
+    step = state["step"] = state["step"] + 1
+    if weight_decay != 0:
+        if decoupled:
+            # AdamW: shrink the weights first, outside the moments
+            param *= 1 - lr * weight_decay
+        else:
+            grad = _with_weight_decay(grad, param, weight_decay)
+    exp_avg = state["exp_avg"]
+    exp_avg_sq = state["exp_avg_sq"]
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    _addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
+
+    # Python-float scalar math, exactly as torch does it for a float step
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2**0.5
+
+    if amsgrad:
+        vmax = state.get("max_exp_avg_sq")
+        if vmax is None:  # also when amsgrad is switched on mid-run
+            vmax = state["max_exp_avg_sq"] = np.zeros_like(param)
+        np.maximum(vmax, exp_avg_sq, out=vmax)  # max of the raw (uncorrected) second moment
+        denom = np.sqrt(vmax)
+    else:
+        denom = np.sqrt(exp_avg_sq)
+    denom /= bias_correction2_sqrt
+    denom += eps  # eps after the square root
+    # param.addcdiv_(exp_avg, denom, value=-step_size): param + (value * exp_avg) / denom
+    t = np.multiply(exp_avg, -step_size)
+    t /= denom
+    param += t
+    return param - old
+
+
+def rmsprop_update(
+    param: Array,
+    grad: Array,
+    state: dict[str, Any],
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+) -> Array:
+    if not state:
+        state["step"] = 0
+        state["square_avg"] = np.zeros_like(param)
+    old = param.copy()
+    state["step"] += 1
+    grad = _with_weight_decay(grad, param, weight_decay)
+    square_avg = state["square_avg"]
+    square_avg *= alpha
+    _addcmul_(square_avg, grad, grad, 1 - alpha)
+    if centered:
+        grad_avg = state.get("grad_avg")
+        if grad_avg is None:
+            grad_avg = state["grad_avg"] = np.zeros_like(param)
+        _lerp_(grad_avg, grad, 1 - alpha)
+        # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+        avg = np.multiply(grad_avg, grad_avg)
+        np.subtract(square_avg, avg, out=avg)
+        # a constant gradient can leave a rounding-negative variance: NaN, as torch gives, but
+        # without numpy's RuntimeWarning (only this branch pays for the errstate)
+        with np.errstate(invalid="ignore"):
+            np.sqrt(avg, out=avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg += eps
+    if momentum > 0:
+        buf = state.get("momentum_buffer")
+        if buf is None:  # torch starts this buffer at zeros, unlike SGD's
+            buf = state["momentum_buffer"] = np.zeros_like(param)
+        buf *= momentum
+        buf += np.divide(grad, avg)
+        param += np.multiply(buf, -lr)
+    else:
+        t = np.multiply(grad, -lr)
+        t /= avg
+        param += t
+    return param - old
+
+
+def adagrad_update(
+    param: Array,
+    grad: Array,
+    state: dict[str, Any],
+    *,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    initial_accumulator_value: float,
+    eps: float,
+) -> Array:
+    if not state:
+        state["step"] = 0
+        state["sum"] = np.full_like(param, initial_accumulator_value)
+    old = param.copy()
+    step = state["step"] = state["step"] + 1
+    grad = _with_weight_decay(grad, param, weight_decay)
+    clr = lr / (1 + (step - 1) * lr_decay)  # the first step uses the full rate
+    state_sum = state["sum"]
+    _addcmul_(state_sum, grad, grad, 1.0)
+    std = np.sqrt(state_sum)
+    std += eps
+    t = np.multiply(grad, -clr)
+    t /= std
+    param += t
+    return param - old
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimizer classes: validation, hyperparameters, lazy state.
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_value(name: str, spec: HyperSpec, value: Any) -> float | bool | int:
+    """Return the value normalised to its kind, or raise ValueError naming field and range."""
+    if spec.kind == "bool":
+        if not isinstance(value, bool | np.bool_):
+            raise ValueError(f"Invalid {name}: {value!r} (must be true or false)")
+        return bool(value)
+    is_number = isinstance(value, int | float | np.integer | np.floating)
+    if not is_number or isinstance(value, bool | np.bool_):
+        raise ValueError(f"Invalid {name}: {value!r} (must be a number)")
+    if not math.isfinite(value):
+        raise ValueError(f"Invalid {name}: {value!r} (must be a finite number)")
+    if spec.kind == "int" and value != int(value):
+        raise ValueError(f"Invalid {name}: {value!r} (must be an integer)")
+    x = int(value) if spec.kind == "int" else float(value)
+    lo, hi = spec.min, spec.max
+    if (lo is not None and x < lo) or (hi is not None and x > hi):
+        bounds = []
+        if lo is not None:
+            bounds.append(f">= {lo:g}")
+        if hi is not None:
+            bounds.append(f"<= {hi:g}")
+        raise ValueError(f"Invalid {name}: {value!r} (must be {' and '.join(bounds)})")
+    return x
+
+
+class Optimizer:
+    """Base class. Subclasses set name, label, HYPER and _update (a pure update function)."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    HYPER: ClassVar[dict[str, HyperSpec]]
+    ALIASES: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # e.g. betas -> (beta1, beta2)
+
+    def __init__(self, params: Sequence[Array], **hyper: Any) -> None:
+        self.params: list[Array] = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, np.ndarray) or p.dtype != np.float64:
+                raise TypeError(f"params[{i}] must be a float64 numpy array (updated in place)")
+        self._values: dict[str, Any] = {k: s.default for k, s in self.HYPER.items()}
+        self.set_hyper(**hyper)
+        self.reset()
+
+    @property
+    def hyper(self) -> dict[str, Any]:
+        """Current hyperparameters by name (a copy)."""
+        return dict(self._values)
+
+    def set_hyper(self, **changes: Any) -> None:
+        """Validate all changes first (none applies if any is invalid), then apply; keep state."""
+        merged = dict(self._values)
+        merged.update(self._check(self._expand_aliases(changes)))
+        self._check_combination(merged)
+        self._values = merged
+        self._bind(merged)
+
+    def reset(self) -> None:
+        """Forget all state, as if freshly constructed (hyperparameters kept)."""
+        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+        self.step_count = 0
+
+    def step(self, grads: Sequence[Array]) -> list[Array]:
+        """Apply one update with `grads` (aligned with params); return p_new - p_old per param."""
+        if len(grads) != len(self.params):  # checked up front so no param is half-updated
+            raise ValueError(f"got {len(grads)} gradients for {len(self.params)} params")
+        update, kw = self._update, self._kw
+        out = [
+            update(p, g, s, **kw) for p, g, s in zip(self.params, grads, self.state, strict=True)
+        ]
+        self.step_count += 1
+        return out
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _expand_aliases(self, changes: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in changes.items() if k not in self.ALIASES}
+        for alias, names in self.ALIASES.items():
+            if alias not in changes:
+                continue
+            value = changes[alias]
+            if not isinstance(value, list | tuple) or len(value) != len(names):
+                raise ValueError(
+                    f"Invalid {alias}: {value!r} (must be a pair ({', '.join(names)}))"
+                )
+            for n, v in zip(names, value, strict=True):
+                if n in out and out[n] != v:
+                    raise ValueError(f"Invalid {alias}: {value!r} (conflicts with {n}={out[n]!r})")
+                out[n] = v
+        return out
+
+    def _check(self, changes: dict[str, Any]) -> dict[str, Any]:
+        allowed = [*self.HYPER, *self.ALIASES]
+        checked = {}
+        for name, value in changes.items():
+            spec = self.HYPER.get(name)
+            if spec is None:
+                raise ValueError(
+                    f"Unknown hyperparameter {name!r} for {self.label} "
+                    f"(allowed: {', '.join(allowed)})"
+                )
+            checked[name] = _check_value(name, spec, value)
+        return checked
+
+    def _check_combination(self, values: dict[str, Any]) -> None:
+        """Rules spanning several hyperparameters; values are already individually valid."""
+
+    def _bind(self, values: dict[str, Any]) -> None:
+        """Precompute the keyword arguments of the update function (no lookups per step)."""
+        self._kw = dict(values)
+
+    @staticmethod
+    def _update(param: Array, grad: Array, state: dict[str, Any], **kw: Any) -> Array:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    name = "sgd"
+    label = "SGD"
+    HYPER: ClassVar[dict[str, HyperSpec]] = {
+        "lr": _num(1e-3, 0.0, _LR_MAX, "learning rate: step size along the (smoothed) gradient"),
+        "momentum": _num(0.0, 0.0, 0.999, "momentum factor: fraction of the last step kept"),
+        "dampening": _num(0.0, 0.0, 1.0, "dampening: scales new gradients into the momentum"),
+        "weight_decay": _num(0.0, 0.0, 10.0, _WD),
+        "nesterov": _flag(False, "Nesterov momentum: look ahead along the momentum"),
+    }
+    _update = staticmethod(sgd_update)
+
+    def _check_combination(self, values: dict[str, Any]) -> None:
+        if values["nesterov"] and (values["momentum"] <= 0 or values["dampening"] != 0):
+            raise ValueError(
+                "Invalid nesterov: True (requires momentum > 0 and dampening == 0, got "
+                f"momentum={values['momentum']!r}, dampening={values['dampening']!r})"
+            )
+
+
+class Adam(Optimizer):
+    name = "adam"
+    label = "Adam"
+    DECOUPLED: ClassVar[bool] = False
+    HYPER: ClassVar[dict[str, HyperSpec]] = {
+        "lr": _num(1e-3, 0.0, _LR_MAX, "learning rate: size of the normalised step"),
+        "beta1": _num(0.9, 0.0, _BETA_MAX, "decay rate of the gradient average (betas[0])"),
+        "beta2": _num(0.999, 0.0, _BETA_MAX, "decay rate of the squared-gradient mean (betas[1])"),
+        "eps": _num(1e-8, 0.0, 1.0, "added to the root of the second moment, for stability"),
+        "weight_decay": _num(0.0, 0.0, 10.0, _WD),
+        "amsgrad": _flag(False, "AMSGrad: divide by the largest second moment seen so far"),
+    }
+    ALIASES: ClassVar[Mapping[str, tuple[str, ...]]] = {"betas": ("beta1", "beta2")}
+    _update = staticmethod(adam_update)
+
+    @property
+    def hyper(self) -> dict[str, Any]:
+        values = dict(self._values)
+        values["betas"] = (values["beta1"], values["beta2"])  # torch's name, for convenience
+        return values
+
+    def _bind(self, values: dict[str, Any]) -> None:
+        self._kw = {**values, "decoupled": self.DECOUPLED}
+
+
+class AdamW(Adam):
+    name = "adamw"
+    label = "AdamW"
+    DECOUPLED = True
+    HYPER: ClassVar[dict[str, HyperSpec]] = {
+        **Adam.HYPER,
+        "weight_decay": _num(
+            1e-2, 0.0, 10.0, "decoupled weight decay: weights shrink by lr * weight_decay per step"
+        ),
+    }
+
+
+class RMSprop(Optimizer):
+    name = "rmsprop"
+    label = "RMSprop"
+    HYPER: ClassVar[dict[str, HyperSpec]] = {
+        "lr": _num(1e-2, 0.0, _LR_MAX, "learning rate: size of the normalised step"),
+        "alpha": _num(0.99, 0.0, _BETA_MAX, "smoothing constant of the squared-gradient average"),
+        "eps": _num(1e-8, 0.0, 1.0, "added to the root of the average, for stability"),
+        "weight_decay": _num(0.0, 0.0, 10.0, _WD),
+        "momentum": _num(0.0, 0.0, 0.999, "momentum factor applied to the normalised step"),
+        "centered": _flag(False, "centered: normalise by an estimate of the gradient variance"),
+    }
+    _update = staticmethod(rmsprop_update)
+
+
+class Adagrad(Optimizer):
+    name = "adagrad"
+    label = "Adagrad"
+    HYPER: ClassVar[dict[str, HyperSpec]] = {
+        "lr": _num(1e-2, 0.0, _LR_MAX, "learning rate before decay"),
+        "lr_decay": _num(0.0, 0.0, 10.0, "rate at step t is lr / (1 + (t - 1) * lr_decay)"),
+        "weight_decay": _num(0.0, 0.0, 10.0, _WD),
+        "initial_accumulator_value": _num(
+            0.0, 0.0, 10.0, "starting value of the sum of squared gradients"
+        ),
+        "eps": _num(1e-10, 0.0, 1.0, "added to the root of the sum, for stability"),
+    }
+    _update = staticmethod(adagrad_update)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {c.name: c for c in (SGD, Adam, AdamW, RMSprop, Adagrad)}
+
+
+def _lookup(name: str) -> type[Optimizer]:
+    cls = OPTIMIZERS.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown optimizer {name!r} (allowed: {', '.join(OPTIMIZERS)})")
+    return cls
+
+
+def make_optimizer(name: str, params: Sequence[Array], **hyper: Any) -> Optimizer:
+    """Build the optimizer registered as `name`; `hyper` overrides its defaults (torch names)."""
+    return _lookup(name)(params, **hyper)
+
+
+def hyper_spec_json(name: str) -> dict[str, Any]:
+    """JSON-serialisable description of one optimizer's hyperparameters, in display order."""
+    cls = _lookup(name)
+    return {
+        "name": cls.name,
+        "label": cls.label,
+        "hyper": {k: asdict(spec) for k, spec in cls.HYPER.items()},
+    }

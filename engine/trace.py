@@ -1,0 +1,82 @@
+"""What one training step did, kept by reference so recording it costs almost nothing.
+
+Per-layer views and summaries (gradient norm, update-to-weight ratio) are computed when asked:
+the server asks once per frame, not once per step. A trace is meant to be read right after its
+step (``weights`` are the live parameters, so ratios use the weights after the update).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass
+class StepTrace:
+    step: int  # updates done, this one included
+    epoch: int  # full passes over the training set completed
+    loss: float  # batch data loss before the update
+    penalty: float  # regularization term (rate * penalty), reported beside the loss
+    batch: Array  # indices into the training set, (B,)
+    inputs: Array  # batch features, (B, d_in)
+    zs: list[Array]  # pre-activations per layer, (B, width)
+    activations: list[Array]  # activations per layer, (B, width)
+    deltas: list[Array]  # dL/dz per layer, (B, width)
+    grad_flat: Array  # every gradient, the network's flat layout
+    update_flat: Array  # the update the optimizer applied, same layout
+    weights: list[Array]  # live weight views, (fan_in, fan_out)
+    biases: list[Array]
+    n_weights: int
+
+    def _split(self, flat: Array) -> tuple[list[Array], list[Array]]:
+        ws, bs, offset = [], [], 0
+        for W in self.weights:
+            ws.append(flat[offset : offset + W.size].reshape(W.shape))
+            offset += W.size
+        for b in self.biases:
+            bs.append(flat[offset : offset + b.size])
+            offset += b.size
+        return ws, bs
+
+    @property
+    def grad_weights(self) -> list[Array]:
+        return self._split(self.grad_flat)[0]
+
+    @property
+    def grad_biases(self) -> list[Array]:
+        return self._split(self.grad_flat)[1]
+
+    @property
+    def update_weights(self) -> list[Array]:
+        return self._split(self.update_flat)[0]
+
+    @property
+    def update_biases(self) -> list[Array]:
+        return self._split(self.update_flat)[1]
+
+    def grad_norms(self) -> list[float]:
+        """||dL/dW_l|| (Frobenius) per layer: vanishing and exploding gradients show here."""
+        return [float(np.sqrt(np.dot(g.ravel(), g.ravel()))) for g in self.grad_weights]
+
+    def update_ratios(self) -> list[float]:
+        """||update W_l|| / ||W_l|| per layer (a healthy rate is around 1e-3)."""
+        ratios = []
+        for u, W in zip(self.update_weights, self.weights, strict=True):
+            w_norm = math.sqrt(float(np.dot(W.ravel(), W.ravel())))
+            u_norm = math.sqrt(float(np.dot(u.ravel(), u.ravel())))
+            ratios.append(u_norm / w_norm if w_norm > 0 else math.inf if u_norm else 0.0)
+        return ratios
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Training stopped because a number stopped being a number."""
+
+    step: int
+    what: str  # "loss" or "parameters"
+    value: str  # "NaN" or "Inf"
+    message: str  # plain words for the learner: what, why, what to try

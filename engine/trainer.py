@@ -1,0 +1,214 @@
+"""Training loop: data, batching, epochs, one ``step()`` -> one update and its trace.
+
+Randomness comes from the config's seed, split into independent streams (data, weights,
+shuffling), so the same config gives bit-identical runs and ``reset()`` re-creates the same
+initial weights and the same batch order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from engine.config import TrainingConfig
+from engine.datasets import DATASETS, make_dataset, train_test_split
+from engine.features import featurize
+from engine.losses import get_loss
+from engine.network import MLP
+from engine.optimizers import make_optimizer
+from engine.regularization import get_regularizer
+from engine.trace import Divergence, StepTrace
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Metrics:
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None  # None for regression
+    test_accuracy: float | None
+    penalty: float
+
+
+class Trainer:
+    """Owns one run: the data split, the network, the optimizer and the step counter."""
+
+    def __init__(self, config: TrainingConfig | None = None, **overrides: Any) -> None:
+        config = replace(config or TrainingConfig(), **overrides).normalized()
+        self.config = config
+        self.spec = DATASETS[config.dataset]
+        data_seq, self._init_seq, self._shuffle_seq = np.random.SeedSequence(config.seed).spawn(3)
+        data_rng = np.random.default_rng(data_seq)
+        X, y = make_dataset(config.dataset, config.samples, config.noise, data_rng)
+        self.X_train, self.y_train, self.X_test, self.y_test = train_test_split(
+            X, y, config.train_ratio, data_rng
+        )
+        self.F_train = featurize(self.X_train, config.features)
+        self.F_test = featurize(self.X_test, config.features)
+        self.Y_train = self._targets(self.y_train)
+        self.Y_test = self._targets(self.y_test)
+        sizes = [len(config.features), *config.hidden, config.output_size()]
+        self.net = MLP(
+            sizes,
+            activation=config.activation,
+            output_activation=config.output_activation,
+            init=config.init,
+            seed=np.random.default_rng(self._init_seq),
+        )
+        self.optimizer = make_optimizer(
+            config.optimizer, [self.net.flat], lr=config.learning_rate, **config.hyper
+        )
+        self.config = replace(config, hyper=_without_lr(self.optimizer.hyper))
+        self.reset()
+
+    # ---- the run -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to step 0: the same initial weights, a fresh optimizer, the same batch order."""
+        self.net.reinitialize(np.random.default_rng(self._init_seq))
+        self.optimizer.reset()
+        self._shuffle_rng = np.random.default_rng(self._shuffle_seq)
+        self._order = np.arange(len(self.y_train))
+        self._cursor = len(self._order)  # forces a shuffle on the first step
+        self.step_count = 0
+        self.epoch = 0
+        self.divergence: Divergence | None = None
+        self.last_trace: StepTrace | None = None
+
+    @property
+    def batch_size(self) -> int:
+        n = len(self.y_train)
+        return n if self.config.batch_size is None else min(self.config.batch_size, n)
+
+    def step(self) -> StepTrace | None:
+        """One parameter update on the next mini-batch. None (and nothing done) once diverged."""
+        if self.divergence is not None:
+            return None
+        n, B = len(self._order), self.batch_size
+        if self._cursor >= n:  # a new pass over the training set
+            if B < n:  # batch gradient descent needs no shuffle
+                self._shuffle_rng.shuffle(self._order)
+            self._cursor = 0
+        batch = self._order[self._cursor : self._cursor + B]
+        self._cursor += B
+        if B == n:
+            Xb, Yb = self.F_train, self.Y_train
+        else:
+            Xb, Yb = self.F_train[batch], self.Y_train[batch]
+        net, cfg = self.net, self.config
+        net.forward(Xb)
+        loss, _ = net.backward(Yb, cfg.loss, cfg.regularization, cfg.regularization_rate)
+        (update,) = self.optimizer.step([net.grad_flat])
+        self.step_count += 1
+        if self._cursor >= n:  # the pass is complete: count it now, not at the next step
+            self.epoch += 1
+        trace = StepTrace(
+            self.step_count, self.epoch, loss, net.penalty, batch, Xb, net.zs,
+            net.activations, net.deltas, net.grad_flat, update, net.weights, net.biases,
+            net.n_weights,
+        )
+        self.last_trace = trace
+        if not math.isfinite(loss) or not np.isfinite(net.flat).all():
+            self.divergence = self._explain_divergence(loss)
+        return trace
+
+    def run(self, steps: int) -> list[float]:
+        """Up to ``steps`` updates (fewer if training diverges); returns their batch losses."""
+        losses = []
+        for _ in range(steps):
+            trace = self.step()
+            if trace is None:
+                break
+            losses.append(trace.loss)
+            if self.divergence is not None:
+                break
+        return losses
+
+    def steps_per_epoch(self) -> int:
+        return math.ceil(len(self.y_train) / self.batch_size)
+
+    # ---- live changes that keep the weights, optimizer state and step count ---------------
+    def set_learning_rate(self, lr: float) -> None:
+        self.set_hyper(lr=lr)
+
+    def set_hyper(self, **hyper: Any) -> None:
+        """Change optimizer hyperparameters (torch names, ``lr`` included); state is kept."""
+        self.optimizer.set_hyper(**hyper)
+        h = self.optimizer.hyper
+        self.config = replace(self.config, learning_rate=h["lr"], hyper=_without_lr(h))
+
+    def set_batch_size(self, batch_size: int | None) -> None:
+        replace(self.config, batch_size=batch_size).normalized()  # validates
+        self.config = replace(self.config, batch_size=batch_size)
+
+    def set_regularization(self, kind: str | None = None, rate: float | None = None) -> None:
+        new = replace(
+            self.config,
+            regularization=self.config.regularization if kind is None else kind,
+            regularization_rate=self.config.regularization_rate if rate is None else rate,
+        )
+        new.normalized()
+        self.config = new
+
+    # ---- reading the state ----------------------------------------------------------------
+    def evaluate(self) -> Metrics:
+        """Full train and test loss (and accuracy for classification) at the current weights."""
+        train_loss, train_acc = self._loss_and_accuracy(self.F_train, self.Y_train, self.y_train)
+        test_loss, test_acc = self._loss_and_accuracy(self.F_test, self.Y_test, self.y_test)
+        cfg = self.config
+        reg = get_regularizer(cfg.regularization)
+        penalty = cfg.regularization_rate * reg.value(self.net.flat[: self.net.n_weights])
+        return Metrics(train_loss, test_loss, train_acc, test_acc, penalty)
+
+    def predict(self, F: Array) -> Array:
+        """Features (n, d_in) -> what the loss predicts: value, probability or class probabilities."""
+        out = self.net.forward_all(F)[-1]
+        return get_loss(self.config.loss).predict(out)
+
+    def _loss_and_accuracy(self, F: Array, Y: Array, y: Array) -> tuple[float, float | None]:
+        if len(y) == 0:
+            return math.nan, None
+        out = self.net.forward_all(F)[-1]
+        with np.errstate(all="ignore"):
+            loss, _ = get_loss(self.config.loss).value_and_grad(out, Y)
+        if self.spec.kind == "regression":
+            return loss, None
+        return loss, float(np.mean(self.classify(out) == y))
+
+    def classify(self, out: Array) -> Array:
+        """Raw outputs (n, d_out) -> predicted class per example (n,)."""
+        cfg = self.config
+        if cfg.loss == "cross_entropy":
+            return out.argmax(axis=1)
+        threshold = 0.5 if cfg.output_activation == "sigmoid" else 0.0
+        return (out[:, 0] > threshold).astype(np.int64)
+
+    def _targets(self, y: Array) -> Array:
+        cfg = self.config
+        if cfg.loss == "cross_entropy":
+            return y.astype(np.int64)
+        if self.spec.kind == "regression":
+            return y.astype(np.float64)[:, None]
+        if cfg.loss == "mse" and cfg.output_activation != "sigmoid":
+            return (2.0 * y - 1.0)[:, None]  # TF Playground's -1 / +1 labels
+        return y.astype(np.float64)[:, None]
+
+    def _explain_divergence(self, loss: float) -> Divergence:
+        bad_loss = not math.isfinite(loss)
+        what = "loss" if bad_loss else "parameters"
+        value = "NaN" if (math.isnan(loss) if bad_loss else np.isnan(self.net.flat).any()) else "Inf"
+        lr = self.optimizer.hyper["lr"]
+        subject = "the loss" if bad_loss else "a weight"
+        message = (
+            f"{subject} became {value} at step {self.step_count}: a learning rate of {lr:g} is "
+            f"too large for this network, so each update overshoots and the numbers grow until "
+            f"they overflow; lower the learning rate and reset"
+        )
+        return Divergence(self.step_count, what, value, message)
+
+
+def _without_lr(hyper: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in hyper.items() if k != "lr"}
