@@ -1,4 +1,4 @@
-"""``backprop-playground --host H --port P``: serve the app with uvicorn, settings from flags/env."""
+"""``backprop-playground --host H --port P``: serve with uvicorn; settings from flags or env."""
 
 from __future__ import annotations
 

@@ -177,19 +177,30 @@ def parse_command(text: str | bytes | None, max_bytes: int) -> Command:
         raise _from_validation(exc) from None
 
 
+_UNION_TAGS = {"int", "float", "str", "bool", "list", "dict", "none"}
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> str | None:
+    """Drop pydantic's union-member tags ('constrained-float', "literal['max']") from a path."""
+    parts = [str(p) for p in loc
+             if isinstance(p, int) or (str(p).isidentifier() and str(p) not in _UNION_TAGS)]
+    return ".".join(parts).replace("from_", "from") or None
+
+
 def _from_validation(exc: ValidationError) -> ProtocolError:
-    err = exc.errors(include_url=False)[0]
-    field = ".".join(str(p) for p in err["loc"]) or None
-    kind = err["type"]
+    errors = exc.errors(include_url=False)
+    field = _clean_loc(errors[0]["loc"])
+    same = [e for e in errors if _clean_loc(e["loc"]) == field]
+    kind = errors[0]["type"]
     if kind == "extra_forbidden":
         message = f"{field}: unknown field"
     elif kind == "missing":
         message = f"{field}: required field is missing"
     else:
-        message = f"{field}: {err['msg']}" if field else err["msg"]
-    if field is not None and field.endswith("from_"):
-        field = field[: -len("from_")] + "from"
-        message = message.replace("from_", "from")
+        # A union (e.g. a number or "max") fails once per member: say every way to be right.
+        wants = " or ".join(dict.fromkeys(e["msg"].removeprefix("Input should be ")
+                                          for e in same))
+        message = f"{field}: should be {wants}" if field else errors[0]["msg"]
     return ProtocolError("invalid_value", message, field)
 
 

@@ -29,11 +29,15 @@ class FrameBuilder:
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
               losses: Array) -> bytes:
+        with np.errstate(all="ignore"):  # a diverged run is full of Inf and NaN: show, not warn
+            return self._build(t, state, speed, loss_steps, losses)
+
+    def _build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
+               losses: Array) -> bytes:
         net, trace, cfg = t.net, t.last_trace, t.config
         G = self.grid_size
-        with np.errstate(all="ignore"):
-            metrics = t.evaluate()
-            acts = net.forward_all(grid_features(cfg.features, G))
+        metrics = t.evaluate()
+        acts = net.forward_all(grid_features(cfg.features, G))
         header: dict[str, Any] = {
             "step": t.step_count,
             "epoch": t.epoch,
@@ -57,9 +61,8 @@ class FrameBuilder:
             if isinstance(value, np.ndarray):
                 arrays.append((f"state.{name}", value, {}))
         if trace:
-            with np.errstate(all="ignore"):
-                arrays.append(("grad_norms", np.asarray(trace.grad_norms()), {}))
-                arrays.append(("update_ratios", np.asarray(trace.update_ratios()), {}))
+            arrays.append(("grad_norms", np.asarray(trace.grad_norms()), {}))
+            arrays.append(("update_ratios", np.asarray(trace.update_ratios()), {}))
             arrays.append(("batch", trace.batch.astype(np.int32), {}))
         else:
             arrays.append(("grad_norms", np.zeros(net.n_layers), {}))

@@ -35,7 +35,8 @@ def hello_message(settings: Settings, defaults: dict[str, Any]) -> dict[str, Any
                                    for n in OUTPUT_ACTIVATIONS],
             "losses": [{"name": loss.name, "label": loss.label} for loss in LOSSES.values()],
             "regularizations": [{"name": r.name, "label": r.label} for r in REGULARIZERS.values()],
-            "initializers": [{"name": n, "label": label} for n, label in INITIALIZER_LABELS.items()],
+            "initializers": [{"name": n, "label": label}
+                             for n, label in INITIALIZER_LABELS.items()],
             "optimizers": [hyper_spec_json(name) for name in OPTIMIZERS],
         },
         "defaults": defaults,

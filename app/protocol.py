@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 from typing import Any
@@ -73,7 +74,7 @@ def _split_layers(frame: dict[str, Any]) -> list[dict[str, Any]]:
     sizes = frame.get("sizes")
     if not sizes or "params" not in frame:
         return []
-    shapes = list(zip(sizes[:-1], sizes[1:], strict=True))
+    shapes = list(itertools.pairwise(sizes))
     n_weights = sum(i * o for i, o in shapes)
     states = {k.removeprefix("state."): v for k, v in frame.items() if k.startswith("state.")}
     layers, w_at, b_at = [], 0, n_weights

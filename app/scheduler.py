@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 
 from app.session import TrainingSession
 
+log = logging.getLogger(__name__)
 IDLE_TICK_S = 0.004  # how often paced (slow-speed) sessions are looked at
 
 
@@ -45,7 +47,11 @@ class Scheduler:
             while queue:
                 session = queue.popleft()
                 if session.wants_cpu:
-                    worked += session.run_slice(self.slice_s)
+                    try:
+                        worked += session.run_slice(self.slice_s)
+                    except Exception:  # one broken session must never stop everyone's training
+                        log.exception("training slice failed; pausing that session")
+                        session.fail("training stopped by an internal error; reset or reconfigure")
                     await asyncio.sleep(0)
             self.steps_total += worked
             if not worked:  # only slow, paced sessions: wait for their next step to come due

@@ -1,4 +1,4 @@
-"""Security headers on every HTTP response: a strict CSP (no inline script), nosniff, no referrer."""
+"""Security headers on every HTTP response: strict CSP (no inline script), nosniff, no referrer."""
 
 from __future__ import annotations
 

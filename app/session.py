@@ -17,8 +17,19 @@ from typing import Any
 import numpy as np
 
 from app.commands import (
-    Command, Configure, ConfigIn, Explain, Pause, Play, ProtocolError, Reset, SetBias,
-    SetSpeed, SetValues, SetWeight, Step,
+    Command,
+    ConfigIn,
+    Configure,
+    Explain,
+    Pause,
+    Play,
+    ProtocolError,
+    Reset,
+    SetBias,
+    SetSpeed,
+    SetValues,
+    SetWeight,
+    Step,
 )
 from app.frames import FrameBuilder
 from app.settings import Settings
@@ -26,7 +37,7 @@ from engine.config import TrainingConfig
 from engine.explain import explain_example
 from engine.trainer import Trainer
 
-DEFAULT_SPEED = 100.0  # steps per second when a page first plays
+DEFAULT_SPEED = 500.0  # steps per second when a page first plays (TF Playground: ~an epoch a frame)
 MAX_LOSS_POINTS = 200  # batch losses per frame before thinning
 
 
@@ -185,7 +196,8 @@ class TrainingSession:
             else:
                 rate = min(float(self.speed), self.settings.max_steps_per_second)
                 # Credit builds with wall time; capped so a stalled loop does not cause a burst.
-                self._credit = min(self._credit + (now - self._last_tick) * rate, max(1.0, rate / 5))
+                earned = self._credit + (now - self._last_tick) * rate
+                self._credit = min(earned, max(1.0, rate / 5))
                 allowed = int(self._credit)
             self._last_tick = now
         else:
@@ -221,6 +233,16 @@ class TrainingSession:
                 self._notify()
         return done
 
+    def fail(self, message: str) -> None:
+        """Stop training after an unexpected error, tell the client, keep the connection."""
+        self.state = "paused"
+        self._steps_left = 0
+        self.outbox.append({"type": "error", "code": "internal", "message": message,
+                            "field": None})
+        self.outbox.append(self.status_message())
+        self.frame_wanted = True
+        self._notify()
+
     # ---- what the client sees ---------------------------------------------------------------
     def build_frame(self) -> bytes:
         """The newest state as one binary frame; clears the batch losses it carries."""
@@ -253,7 +275,8 @@ class TrainingSession:
             for i, width in enumerate(hidden):
                 if not 1 <= width <= s.max_neurons:
                     raise ProtocolError("invalid_value", f"config.hidden.{i}: each layer has 1 to "
-                                        f"{s.max_neurons} neurons; got {width}", f"config.hidden.{i}")
+                                        f"{s.max_neurons} neurons; got {width}",
+                                        f"config.hidden.{i}")
             values["hidden"] = tuple(hidden)
         samples = values.get("samples")
         if samples is not None and not 10 <= samples <= s.max_samples:
@@ -268,7 +291,8 @@ class TrainingSession:
             config = replace(TrainingConfig(), **values)
             trainer = Trainer(config)
         except ValueError as exc:
-            raise _engine_error(exc, "config.", "config.hyper" if "hyper" in values else None) from None
+            fallback = "config.hyper" if "hyper" in values else None
+            raise _engine_error(exc, "config.", fallback) from None
         if not hasattr(self, "_frames") or self._frames.grid_size != s.grid_size:
             self._frames = FrameBuilder(s.grid_size, s.neuron_grid_size)
         return trainer

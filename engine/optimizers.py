@@ -12,7 +12,8 @@ Usage::
     updates = opt.step([dL_dw])                  # the applied updates, w_new - w_old
 
 Hyperparameters are validated once, when set; ``step()`` does no validation, because the trainer
-calls it thousands of times a second on one small flat vector.
+calls it thousands of times a second on one small flat vector. Nor does it silence NumPy's
+floating-point warnings (overflow when training diverges): that policy belongs to the caller.
 """
 
 from __future__ import annotations
@@ -298,7 +299,10 @@ class Optimizer:
 
     @property
     def hyper(self) -> dict[str, Any]:
-        """Current hyperparameters by name (a copy)."""
+        """Current hyperparameters by HYPER name (a copy; Adam's betas as beta1, beta2).
+
+        Only HYPER names, no aliases, so ``{**opt.hyper, **changes}`` is always a valid set.
+        """
         return dict(self._values)
 
     def set_hyper(self, **changes: Any) -> None:
@@ -402,12 +406,6 @@ class Adam(Optimizer):
     }
     ALIASES: ClassVar[Mapping[str, tuple[str, ...]]] = {"betas": ("beta1", "beta2")}
     _update = staticmethod(adam_update)
-
-    @property
-    def hyper(self) -> dict[str, Any]:
-        values = dict(self._values)
-        values["betas"] = (values["beta1"], values["beta2"])  # torch's name, for convenience
-        return values
 
     def _bind(self, values: dict[str, Any]) -> None:
         self._kw = {**values, "decoupled": self.DECOUPLED}

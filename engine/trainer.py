@@ -99,9 +99,10 @@ class Trainer:
         else:
             Xb, Yb = self.F_train[batch], self.Y_train[batch]
         net, cfg = self.net, self.config
-        net.forward(Xb)
-        loss, _ = net.backward(Yb, cfg.loss, cfg.regularization, cfg.regularization_rate)
-        (update,) = self.optimizer.step([net.grad_flat])
+        with np.errstate(all="ignore"):  # overflow is reported as divergence, not warned about
+            net.forward(Xb)
+            loss, _ = net.backward(Yb, cfg.loss, cfg.regularization, cfg.regularization_rate)
+            (update,) = self.optimizer.step([net.grad_flat])
         self.step_count += 1
         if self._cursor >= n:  # the pass is complete: count it now, not at the next step
             self.epoch += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from app.session import TrainingSession
 from app.settings import Settings
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 MAX_OUTBOX = 512  # JSON messages waiting for a client that does not read: then it is dropped
 CLOSE_SERVICE_RESTART = 1012
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -69,7 +71,12 @@ async def training_socket(ws: WebSocket) -> None:
     reader = asyncio.create_task(_read(ws, session, settings))
     sender = asyncio.create_task(_send(ws, session, settings, wake))
     try:
-        await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            exc = task.exception()
+            if exc is not None and not isinstance(exc, WebSocketDisconnect | OSError):
+                log.error("session ended by an error", exc_info=exc)
+                session.close_request = (1011, "internal error")
     finally:
         session.closed = True
         state.scheduler.remove(session)
