@@ -18,10 +18,11 @@ _DTYPES = {"f8": "<f8", "f4": "<f4", "i4": "<i4", "u1": "u1"}
 
 
 def quantize(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """Floats clipped to [lo, hi] -> uint8 0..255 (rounded); NaN becomes the middle."""
-    scaled = (np.nan_to_num(values, nan=(lo + hi) / 2) - lo) * (255.0 / (hi - lo))
-    np.clip(scaled, 0.0, 255.0, out=scaled)
-    scaled += 0.5
+    """Floats clipped to [lo, hi] -> uint8 0..255 (rounded); NaN becomes lo."""
+    scaled = values * (255.0 / (hi - lo))
+    scaled += 0.5 - lo * (255.0 / (hi - lo))
+    np.fmax(scaled, 0.0, out=scaled)  # fmax/fmin, unlike clip, turn NaN into the bound
+    np.fmin(scaled, 255.0, out=scaled)
     return scaled.astype(np.uint8)
 
 
