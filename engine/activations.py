@@ -27,9 +27,15 @@ class Activation:
 
 
 def _sigmoid(z: Array) -> Array:
-    # Split by sign so exp never overflows: for z < 0 use e^z / (1 + e^z).
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return sigmoid_from_exp(z, np.exp(-np.abs(z)))
+
+
+def sigmoid_from_exp(z: Array, e: Array) -> Array:
+    """Logistic function given e = exp(-|z|) (which bce's loss value needs too).
+
+    Split by sign so exp never overflows: for z < 0 use e^z / (1 + e^z).
+    """
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 def sigmoid(z: Array) -> Array:

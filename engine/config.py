@@ -11,12 +11,14 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from engine.datasets import DATASETS
 from engine.features import FEATURES
 from engine.initializers import INITIALIZERS
 from engine.losses import LOSSES
-from engine.optimizers import OPTIMIZERS
+from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.regularization import REGULARIZERS
 
 
@@ -70,7 +72,8 @@ class TrainingConfig:
         _choice("regularization", self.regularization, REGULARIZERS)
         _float_range("regularization_rate", self.regularization_rate, 0.0, 10.0)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _float_range("learning_rate", self.learning_rate, 0.0, 100.0)
+        _float_range("learning_rate", self.learning_rate, 0.0, 10.0)  # the optimizers' bound
+        _check_hyper(self.optimizer, self.learning_rate, self.hyper)
         if self.batch_size is not None:
             _int_range("batch_size", self.batch_size, 1, 5000)
         _choice("init", self.init, INITIALIZERS)
@@ -101,6 +104,18 @@ def _check_loss_fits(loss: str, kind: str, n_classes: int) -> None:
         raise ValueError("loss: a regression dataset needs 'mse'")
     if kind == "classification" and n_classes > 2 and loss != "cross_entropy":
         raise ValueError(f"loss: {n_classes} classes need 'cross_entropy'")
+
+
+def _check_hyper(optimizer: str, lr: float, hyper: object) -> None:
+    """The optimizer's own validation, reported under the field name ``hyper``."""
+    if not isinstance(hyper, dict):
+        raise ValueError(f"hyper: must map hyperparameter names to values; got {hyper!r}")
+    if "lr" in hyper:
+        raise ValueError("hyper: 'lr' is set by learning_rate, not in hyper")
+    try:
+        make_optimizer(optimizer, [np.zeros(1)], lr=lr, **hyper)
+    except ValueError as exc:
+        raise ValueError(f"hyper: {exc}") from None
 
 
 def _choice(name: str, value: object, allowed: dict[str, Any] | tuple[str, ...]) -> None:

@@ -20,28 +20,36 @@ def explain_example(net: MLP, x: Array, y: Any, loss: str) -> dict[str, Any]:
 
     x: (d_in,) features; y: the example's target as the loss takes it ((d_out,) for mse / bce,
     an int class for cross_entropy). Uses a copy of the network's cache, leaving it untouched.
+    Silent about overflow, like the trainer: a diverged network's numbers are inf or nan.
     Returns {"loss", "layers": [{"z", "a", "delta", "a_prev", "dL_dW", "dL_db"}, ...]}.
     """
     saved = (net.inputs, net.zs, net.activations, net.deltas, net.grad_flat, net.penalty)
-    try:
-        X = np.asarray(x, dtype=np.float64)[None, :]
-        Y = np.asarray([y]) if loss == "cross_entropy" else np.asarray(y, np.float64)[None, :]
-        net.forward(X)
-        value, grads = net.backward(Y, loss)
-        layers = []
-        for layer in range(net.n_layers):
-            a_prev = X[0] if layer == 0 else net.activations[layer - 1][0]
-            delta = net.deltas[layer][0]
-            layers.append(
-                {
-                    "z": net.zs[layer][0].copy(),
-                    "a": net.activations[layer][0].copy(),
-                    "delta": delta.copy(),
-                    "a_prev": a_prev.copy(),
-                    "dL_dW": np.outer(a_prev, delta),  # the chain rule, edge by edge
-                    "dL_db": delta.copy(),
-                }
-            )
-        return {"loss": value, "layers": layers}
-    finally:
-        (net.inputs, net.zs, net.activations, net.deltas, net.grad_flat, net.penalty) = saved
+    # a diverged network explains itself with inf and nan, without warnings
+    with np.errstate(all="ignore"):
+        try:
+            return _explain(net, x, y, loss)
+        finally:
+            (net.inputs, net.zs, net.activations, net.deltas, net.grad_flat, net.penalty) = saved
+
+
+def _explain(net: MLP, x: Array, y: Any, loss: str) -> dict[str, Any]:
+    """The work of explain_example, which saves and restores the cache around it."""
+    X = np.asarray(x, dtype=np.float64)[None, :]
+    Y = np.asarray([y]) if loss == "cross_entropy" else np.asarray(y, np.float64)[None, :]
+    net.forward(X)
+    value, _ = net.backward(Y, loss)
+    layers = []
+    for layer in range(net.n_layers):
+        a_prev = X[0] if layer == 0 else net.activations[layer - 1][0]
+        delta = net.deltas[layer][0]
+        layers.append(
+            {
+                "z": net.zs[layer][0].copy(),
+                "a": net.activations[layer][0].copy(),
+                "delta": delta.copy(),
+                "a_prev": a_prev.copy(),
+                "dL_dW": np.outer(a_prev, delta),  # the chain rule, edge by edge
+                "dL_db": delta.copy(),
+            }
+        )
+    return {"loss": value, "layers": layers}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.activations import sigmoid
+from engine.activations import sigmoid, sigmoid_from_exp
 
 Array = np.ndarray
 
@@ -38,9 +38,9 @@ def _mse_predict(out: Array) -> Array:
 
 def _bce(out: Array, Y: Array) -> tuple[float, Array]:
     # log(1 + e^z) - y z, computed as max(z, 0) - y z + log1p(e^-|z|): finite for any logit.
-    n = out.shape[0]
-    terms = np.maximum(out, 0.0) - out * Y + np.log1p(np.exp(-np.abs(out)))
-    return float(terms.sum()) / terms.size, (sigmoid(out) - Y) / n
+    e = np.exp(-np.abs(out))
+    terms = np.maximum(out, 0.0) - out * Y + np.log1p(e)
+    return float(terms.sum()) / out.size, (sigmoid_from_exp(out, e) - Y) / out.size
 
 
 def _cross_entropy(out: Array, y: Array) -> tuple[float, Array]:

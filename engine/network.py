@@ -7,13 +7,16 @@ and the regulariser sees all weights (never the biases) as one contiguous slice.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS, Activation, get_activation
 from engine.initializers import get_initializer
-from engine.losses import get_loss
+from engine.losses import LOSSES, get_loss
 from engine.regularization import get_regularizer
 
 Array = np.ndarray
@@ -54,7 +57,7 @@ class MLP:
             ACTIVATIONS[output_activation],
         ]
         self.init = init
-        shapes = list(zip(sizes[:-1], sizes[1:], strict=True))
+        shapes = list(itertools.pairwise(sizes))
         self.n_weights = sum(i * o for i, o in shapes)
         self.n_params = self.n_weights + sum(o for _, o in shapes)
         self.flat = np.zeros(self.n_params)
@@ -62,6 +65,16 @@ class MLP:
         self.biases: list[Array] = _views(self.flat, [(o,) for _, o in shapes], self.n_weights)
         self.params: list[Array] = [p for wb in zip(self.weights, self.biases, strict=True)
                                     for p in wb]
+        # (slice, shape) of each parameter in ``flat``, in ``params`` order (shape None for 1-D
+        # biases): gradient views are cut from a fresh flat vector with a slice and a reshape.
+        self._layout = _layout(shapes, self.n_weights)
+        # Per layer: f, or None when the layer is linear (z is then its own activation); and
+        # for backprop, what carries delta from layer l to l - 1: (W_l, df of layer l - 1 or None).
+        self._fs = [None if a.name == "linear" else a.f for a in self.layer_activations]
+        self._back = [
+            (self.weights[layer], None if a.name == "linear" else a.df)
+            for layer, a in enumerate(self.hidden_activations, start=1)
+        ]
         self.reinitialize(seed)
         # What the last forward/backward computed (read by traces, explanations, the page).
         self.inputs: Array | None = None
@@ -86,10 +99,10 @@ class MLP:
         """X: (n, d_in) -> raw last-layer output (n, d_out); caches z and a of every layer."""
         a = X
         zs, acts = [], []
-        for W, b, act in zip(self.weights, self.biases, self.layer_activations, strict=True):
+        for W, b, f in zip(self.weights, self.biases, self._fs, strict=True):
             z = a @ W
             z += b
-            a = z if act.name == "linear" else act.f(z)
+            a = z if f is None else f(z)
             zs.append(z)
             acts.append(a)
         self.inputs, self.zs, self.activations = X, zs, acts
@@ -98,10 +111,10 @@ class MLP:
     def forward_all(self, X: Array) -> list[Array]:
         """X: (n, d_in) -> every layer's activation [(n, h1), ..., (n, d_out)]; no caching."""
         a, acts = X, []
-        for W, b, act in zip(self.weights, self.biases, self.layer_activations, strict=True):
+        for W, b, f in zip(self.weights, self.biases, self._fs, strict=True):
             z = a @ W
             z += b
-            a = z if act.name == "linear" else act.f(z)
+            a = z if f is None else f(z)
             acts.append(a)
         return acts
 
@@ -127,23 +140,27 @@ class MLP:
                 f"output_activation: {out_act.name!r} only goes with loss 'mse'; "
                 f"{loss!r} applies its own link to a linear output"
             )
-        value, delta = get_loss(loss).value_and_grad(self.activations[-1], Y)
+        loss_fn = LOSSES.get(loss) if isinstance(loss, str) else None
+        value, delta = (loss_fn or get_loss(loss)).value_and_grad(self.activations[-1], Y)
         if out_act.name != "linear":
             delta = delta * out_act.df(self.zs[-1], self.activations[-1])
         grad_flat = np.empty(self.n_params)
-        gW = _views(grad_flat, [W.shape for W in self.weights], 0)
-        gb = _views(grad_flat, [b.shape for b in self.biases], self.n_weights)
-        deltas = [delta] * self.n_layers
-        for layer in range(self.n_layers - 1, -1, -1):
-            a_prev = self.activations[layer - 1] if layer else self.inputs
-            np.matmul(a_prev.T, delta, out=gW[layer])
-            delta.sum(axis=0, out=gb[layer])
+        grads = [grad_flat[at] if shape is None else grad_flat[at].reshape(shape)
+                 for at, shape in self._layout]
+        zs, acts, back = self.zs, self.activations, self._back
+        L = len(self.weights)
+        deltas = [delta] * L
+        for layer in range(L - 1, 0, -1):
+            np.matmul(acts[layer - 1].T, delta, out=grads[2 * layer])
+            np.add.reduce(delta, axis=0, out=grads[2 * layer + 1])
             deltas[layer] = delta
-            if layer:
-                act = self.layer_activations[layer - 1]
-                delta = delta @ self.weights[layer].T
-                if act.name != "linear":
-                    delta *= act.df(self.zs[layer - 1], self.activations[layer - 1])
+            W, df = back[layer - 1]
+            delta = delta @ W.T  # dL/da_{l-1}
+            if df is not None:
+                delta *= df(zs[layer - 1], acts[layer - 1])  # dL/dz_{l-1}
+        np.matmul(self.inputs.T, delta, out=grads[0])
+        np.add.reduce(delta, axis=0, out=grads[1])
+        deltas[0] = delta
         self.penalty = 0.0
         if regularization != "none":
             reg = get_regularizer(regularization)
@@ -152,7 +169,7 @@ class MLP:
             if rate:
                 grad_flat[: self.n_weights] += rate * reg.grad(w)
         self.deltas, self.grad_flat = deltas, grad_flat
-        return value, [p for wb in zip(gW, gb, strict=True) for p in wb]
+        return value, grads
 
     def split(self, flat: Array) -> tuple[list[Array], list[Array]]:
         """Views of a flat parameter-shaped vector as (weights, biases) per layer."""
@@ -166,7 +183,18 @@ def _views(flat: Array, shapes: Sequence[tuple[int, ...]], offset: int) -> list[
     """Consecutive reshaped views of ``flat`` starting at ``offset``."""
     views = []
     for shape in shapes:
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         views.append(flat[offset : offset + size].reshape(shape))
         offset += size
     return views
+
+
+def _layout(shapes: Sequence[tuple[int, int]], n_weights: int) -> list[tuple[slice, Any]]:
+    """(slice, shape) of W0, b0, W1, b1, ... in the flat vector; biases (1-D) get shape None."""
+    layout: list[tuple[slice, Any]] = []
+    w_at, b_at = 0, n_weights
+    for fan_in, fan_out in shapes:
+        layout.append((slice(w_at, w_at + fan_in * fan_out), (fan_in, fan_out)))
+        layout.append((slice(b_at, b_at + fan_out), None))
+        w_at, b_at = w_at + fan_in * fan_out, b_at + fan_out
+    return layout

@@ -15,7 +15,7 @@ import numpy as np
 Array = np.ndarray
 
 
-@dataclass
+@dataclass(slots=True)
 class StepTrace:
     step: int  # updates done, this one included
     epoch: int  # full passes over the training set completed

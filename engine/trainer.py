@@ -63,6 +63,9 @@ class Trainer:
             config.optimizer, [self.net.flat], lr=config.learning_rate, **config.hyper
         )
         self.config = replace(config, hyper=_without_lr(self.optimizer.hyper))
+        self._zeros = np.zeros(self.net.n_params)  # for the divergence check in step()
+        self._everything = np.arange(len(self.y_train))  # the batch of batch gradient descent
+        self._everything.flags.writeable = False
         self.reset()
 
     # ---- the run -------------------------------------------------------------------------
@@ -87,32 +90,35 @@ class Trainer:
         """One parameter update on the next mini-batch. None (and nothing done) once diverged."""
         if self.divergence is not None:
             return None
-        n, B = len(self._order), self.batch_size
-        if self._cursor >= n:  # a new pass over the training set
-            if B < n:  # batch gradient descent needs no shuffle
-                self._shuffle_rng.shuffle(self._order)
-            self._cursor = 0
-        batch = self._order[self._cursor : self._cursor + B]
-        self._cursor += B
-        if B == n:
-            Xb, Yb = self.F_train, self.Y_train
-        else:
+        order, cursor, cfg = self._order, self._cursor, self.config
+        n = len(order)
+        B = n if cfg.batch_size is None else min(cfg.batch_size, n)
+        if cursor >= n:  # a new pass over the training set
+            if n > B:  # batch gradient descent needs no shuffle
+                self._shuffle_rng.shuffle(order)
+            cursor = 0
+        if cursor == 0 and n == B:  # the whole training set, as stored: no copies
+            batch, Xb, Yb = self._everything, self.F_train, self.Y_train
+        else:  # (also the rest of a pass when the batch size grew to "all" mid-pass)
+            batch = order[cursor : cursor + B].copy()  # order is reshuffled in place next pass
             Xb, Yb = self.F_train[batch], self.Y_train[batch]
-        net, cfg = self.net, self.config
+        self._cursor = cursor = cursor + B
+        net = self.net
         with np.errstate(all="ignore"):  # overflow is reported as divergence, not warned about
             net.forward(Xb)
             loss, _ = net.backward(Yb, cfg.loss, cfg.regularization, cfg.regularization_rate)
             (update,) = self.optimizer.step([net.grad_flat])
+            # flat @ 0 is NaN exactly when some parameter is NaN or infinite (inf * 0 = NaN)
+            diverged = not math.isfinite(loss) or math.isnan(net.flat @ self._zeros)
         self.step_count += 1
-        if self._cursor >= n:  # the pass is complete: count it now, not at the next step
+        if cursor >= n:  # the pass is complete: count it now, not at the next step
             self.epoch += 1
-        trace = StepTrace(
+        trace = self.last_trace = StepTrace(
             self.step_count, self.epoch, loss, net.penalty, batch, Xb, net.zs,
             net.activations, net.deltas, net.grad_flat, update, net.weights, net.biases,
             net.n_weights,
         )
-        self.last_trace = trace
-        if not math.isfinite(loss) or not np.isfinite(net.flat).all():
+        if diverged:
             self.divergence = self._explain_divergence(loss)
         return trace
 
@@ -161,11 +167,12 @@ class Trainer:
         test_loss, test_acc = self._loss_and_accuracy(self.F_test, self.Y_test, self.y_test)
         cfg = self.config
         reg = get_regularizer(cfg.regularization)
-        penalty = cfg.regularization_rate * reg.value(self.net.flat[: self.net.n_weights])
+        with np.errstate(all="ignore"):  # w @ w may overflow once training has diverged
+            penalty = cfg.regularization_rate * reg.value(self.net.flat[: self.net.n_weights])
         return Metrics(train_loss, test_loss, train_acc, test_acc, penalty)
 
     def predict(self, F: Array) -> Array:
-        """Features (n, d_in) -> what the loss predicts: value, probability or class probabilities."""
+        """Features (n, d_in) -> what the loss predicts: a value or (class) probabilities."""
         out = self.net.forward_all(F)[-1]
         return get_loss(self.config.loss).predict(out)
 
@@ -200,7 +207,8 @@ class Trainer:
     def _explain_divergence(self, loss: float) -> Divergence:
         bad_loss = not math.isfinite(loss)
         what = "loss" if bad_loss else "parameters"
-        value = "NaN" if (math.isnan(loss) if bad_loss else np.isnan(self.net.flat).any()) else "Inf"
+        nan = math.isnan(loss) if bad_loss else bool(np.isnan(self.net.flat).any())
+        value = "NaN" if nan else "Inf"
         lr = self.optimizer.hyper["lr"]
         subject = "the loss" if bad_loss else "a weight"
         message = (
