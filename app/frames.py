@@ -14,6 +14,7 @@ import numpy as np
 
 from app.protocol import PROTOCOL_VERSION, encode_frame, quantize
 from engine.grid import grid_features, grid_points
+from engine.network import MLP
 from engine.trainer import Trainer
 
 Array = np.ndarray
@@ -26,6 +27,7 @@ class FrameBuilder:
         self.stride = max(1, grid_size // neuron_grid_size)
         self.grid_size = grid_size
         self.neuron_grid_size = len(range(self.stride // 2, grid_size, self.stride))
+        self._grid_inputs: dict[tuple[str, ...], Array] = {}  # features -> float32 grid inputs
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
               losses: Array) -> bytes:
@@ -37,7 +39,7 @@ class FrameBuilder:
         net, trace, cfg = t.net, t.last_trace, t.config
         G = self.grid_size
         metrics = t.evaluate()
-        acts = net.forward_all(grid_features(cfg.features, G))
+        acts = self._grid_activations(net, cfg.features)
         header: dict[str, Any] = {
             "step": t.step_count,
             "epoch": t.epoch,
@@ -85,6 +87,22 @@ class FrameBuilder:
             sub = a.reshape(G, G, -1)[k // 2 :: k, k // 2 :: k]
             arrays.append((f"neuron_grid.{layer}", quantize(sub, -1, 1), {"lo": -1.0, "hi": 1.0}))
         return encode_frame(header, arrays)
+
+    def _grid_activations(self, net: MLP, features: tuple[str, ...]) -> list[Array]:
+        """Every layer over the grid, [(G*G, width_l)], in float32: the page gets one byte per
+        cell, and float32 tanh costs a quarter of float64's (the grid pass was the largest part
+        of a frame). Same layers and activation functions as ``MLP.forward_all``."""
+        X = self._grid_inputs.get(features)
+        if X is None:
+            X = self._grid_inputs[features] = grid_features(features, self.grid_size).astype(
+                np.float32)
+        a, acts = X, []
+        for W, b, act in zip(net.weights, net.biases, net.layer_activations, strict=True):
+            z = a @ W.astype(np.float32)
+            z += b.astype(np.float32)
+            a = z if act.name == "linear" else act.f(z)
+            acts.append(a)
+        return acts
 
     def ready_message(self, t: Trainer, state: str) -> dict[str, Any]:
         cfg, net = t.config, t.net

@@ -144,7 +144,7 @@ async def _send(ws: WebSocket, session: TrainingSession, settings: Settings,
                 await asyncio.sleep(wait)
                 if session.outbox:
                     continue  # e.g. a 'ready' arrived: it must go before the frame
-            last_frame = time.monotonic()
+            last_frame = max(last_frame + interval, time.monotonic() - interval)  # no drift
             await _timed(ws.send_bytes(session.build_frame()), timeout)
 
 

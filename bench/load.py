@@ -1,0 +1,343 @@
+"""Load test: N websocket clients, each training at full speed, against one server process.
+
+    python bench/load.py --clients 100 --duration 20
+    python bench/load.py --clients 1 --frame-rate 60
+    python bench/load.py --clients 50 --url ws://127.0.0.1:8000/ws --pid 1234
+
+Starts the server itself (``python -m app`` on a free port, OPENBLAS_NUM_THREADS=1,
+BPP_FRAME_RATE=--frame-rate) unless ``--url`` points at a running one (``--pid`` then lets it
+read that server's memory). Each client reads hello/ready/frame, sends
+``{"type":"speed","steps_per_second":"max"}`` and ``{"type":"play"}``, and all clients then count
+frames over the same window. A client reads only the frame's length and, for the first and last
+frame of the window, its JSON header: the clients share the server's cores and must stay cheap.
+
+Reports frames/s per client (median, 5th percentile, min), steps/s per session (from the frames'
+``step``) and in total, the engine's bare speed (a ``Trainer.step()`` loop in this process,
+measured before the load starts), the server's loop lag p99 (``/healthz``, polled during the
+window), its memory (VmRSS / VmHWM from /proc) and the median frame size, each against its target.
+This is a script, not a test: the numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads, for the bare loop
+
+import argparse
+import asyncio
+import contextlib
+import json
+import platform
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# Targets (docs/performance.md, "Server").
+MIN_FPS_MANY = 20.0  # every one of 100 sessions
+MAX_LAG_P99_MS = 50.0
+MAX_RSS_MB = 300.0
+MIN_FPS_ALONE_AT_60 = 55.0
+MIN_SPEED_RATIO_ALONE = 0.70  # of the bare engine loop
+MAX_FRAME_BYTES = 12 * 1024
+
+
+@dataclass
+class ClientStats:
+    frames: int = 0
+    sizes: list[int] = field(default_factory=list)
+    first: bytes | None = None
+    last: bytes | None = None
+    error: str = ""
+
+
+def header(frame: bytes) -> dict[str, Any]:
+    (length,) = struct.unpack_from("<I", frame)
+    return json.loads(frame[4 : 4 + length])
+
+
+def bare_engine_steps_per_second(seconds: float) -> float:
+    """Trainer.step() in a plain loop, default config: the speed a session cannot beat."""
+    from engine.config import TrainingConfig
+    from engine.trainer import Trainer
+
+    t = Trainer(TrainingConfig())
+    for _ in range(500):  # warm up caches and allocator
+        t.step()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(100):
+            t.step()
+        n += 100
+    return n / (time.perf_counter() - start)
+
+
+# ---- the server -----------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(port: int, frame_rate: float, clients: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BPP_")}
+    env.update(OPENBLAS_NUM_THREADS="1", BPP_FRAME_RATE=str(frame_rate),
+               BPP_MAX_SESSIONS=str(max(300, clients)),
+               BPP_MAX_SESSIONS_PER_CLIENT=str(max(250, clients)))
+    return subprocess.Popen([sys.executable, "-m", "app", "--port", str(port),
+                             "--log-level", "warning"], cwd=ROOT, env=env)
+
+
+def get_json(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def wait_healthy(base: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            get_json(base + "/healthz")
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{base}/healthz did not answer within {timeout_s} s")
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MB."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values["VmRSS"], values["VmHWM"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+# ---- the clients ----------------------------------------------------------------------------
+class Gate:
+    """Opens when all ``n`` clients have arrived (connected and playing, or failed)."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+        self.open = asyncio.Event()
+
+    def arrive(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.open.set()
+
+
+async def client(url: str, stats: ClientStats, gate: Gate, go: asyncio.Event,
+                 window: list[float]) -> None:
+    arrived = False
+    try:
+        async with connect(url, compression=None, max_size=2**22, ping_interval=None,
+                           open_timeout=60) as ws:
+            await opening(ws)
+            await ws.send('{"type":"speed","steps_per_second":"max"}')
+            await ws.send('{"type":"play"}')
+            gate.arrive()
+            arrived = True
+            await go.wait()
+            start, end = window
+            loop = asyncio.get_running_loop()
+            while (left := end - loop.time()) > 0:
+                try:
+                    message = await asyncio.wait_for(ws.recv(), left)
+                except TimeoutError:
+                    break
+                if isinstance(message, bytes) and loop.time() >= start:
+                    stats.frames += 1
+                    stats.sizes.append(len(message))
+                    if stats.first is None:
+                        stats.first = message
+                    stats.last = message
+    except Exception as exc:  # a client that fails is reported, not fatal to the run
+        stats.error = f"{type(exc).__name__}: {exc}"
+        if not arrived:
+            gate.arrive()
+
+
+async def opening(ws: ClientConnection) -> None:
+    """hello, ready, then the first frame (binary)."""
+    while not isinstance(await ws.recv(), bytes):
+        pass
+
+
+async def poll_memory(pid: int | None, stop: asyncio.Event, rss: list[float]) -> None:
+    while not stop.is_set():
+        if pid:
+            rss.append(memory_mb(pid)[0])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+
+
+async def run_load(url: str, base: str, pid: int | None, n: int, duration: float
+                   ) -> dict[str, Any]:
+    stats = [ClientStats() for _ in range(n)]
+    gate, go = Gate(n), asyncio.Event()
+    window = [0.0, 0.0]
+    tasks = []
+    for i in range(n):  # connect in small waves: a burst of handshakes is not what we measure
+        tasks.append(asyncio.create_task(client(url, stats[i], gate, go, window)))
+        if i % 10 == 9:
+            await asyncio.sleep(0.05)
+    await gate.open.wait()
+    loop = asyncio.get_running_loop()
+    settle = 2.0  # let every session reach its pace before counting
+    window[:] = [loop.time() + settle, loop.time() + settle + duration]
+    go.set()
+    await asyncio.sleep(settle)
+    stop, rss = asyncio.Event(), []
+    load_before, own_before = load_average(), time.process_time()
+    server_before = cpu_seconds(pid) if pid else 0.0
+    poller = asyncio.create_task(poll_memory(pid, stop, rss))
+    await asyncio.gather(*tasks)
+    stop.set()
+    await poller
+    final = get_json(base + "/healthz")
+    result = summarise(stats, duration, final, rss, pid)
+    result["client_cpu_percent"] = 100 * (time.process_time() - own_before) / duration
+    if pid:
+        result["server_cpu_percent"] = 100 * (cpu_seconds(pid) - server_before) / duration
+    result["load_average"] = [load_before, load_average()]
+    return result
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] if ordered else float("nan")
+
+
+def summarise(stats: list[ClientStats], duration: float, final: dict[str, Any],
+              rss: list[float], pid: int | None) -> dict[str, Any]:
+    errors = [s.error for s in stats if s.error]
+    fps = [s.frames / duration for s in stats]
+    steps = []
+    for s in stats:
+        if s.first is not None and s.last is not None and s.frames > 1:
+            steps.append((header(s.last)["step"] - header(s.first)["step"]) / duration)
+    sizes = [size for s in stats for size in s.sizes]
+    result: dict[str, Any] = {
+        "clients": len(stats),
+        "errors": errors[:5],
+        "n_errors": len(errors),
+        "fps_median": statistics.median(fps),
+        "fps_p5": percentile(fps, 5),
+        "fps_min": min(fps),
+        "steps_per_s_median": statistics.median(steps) if steps else 0.0,
+        "steps_per_s_p5": percentile(steps, 5) if steps else 0.0,
+        "steps_per_s_total": sum(steps),
+        "frame_bytes_median": statistics.median(sizes) if sizes else 0,
+        # /healthz keeps the last 400 samples (one per 50 ms: 20 s): read at the end of a
+        # 20 s window, it covers the run and not the connection storm before it.
+        "loop_lag_p99_ms": final["loop_lag_ms_p99"],
+        "loop_lag_max_ms": final["loop_lag_ms_max"],
+    }
+    if pid:
+        now, peak = memory_mb(pid)
+        result["rss_mb"] = max([now, *rss])
+        result["rss_peak_mb"] = peak
+    return result
+
+
+# ---- main -----------------------------------------------------------------------------------
+def check(label: str, value: float, target: float, higher_is_better: bool) -> str:
+    ok = value >= target if higher_is_better else value <= target
+    sign = ">=" if higher_is_better else "<="
+    return f"  {'PASS' if ok else 'MISS'}  {label}: {value:,.1f} (target {sign} {target:,.1f})"
+
+
+def report(r: dict[str, Any], bare: float, frame_rate: float) -> list[str]:
+    lines = [
+        f"clients {r['clients']}, frame rate {frame_rate:g}/s, errors {r['n_errors']} "
+        f"{r['errors'] if r['errors'] else ''}".rstrip(),
+        f"frames/s per client: median {r['fps_median']:.1f}, p5 {r['fps_p5']:.1f}, "
+        f"min {r['fps_min']:.1f}",
+        f"steps/s per session: median {r['steps_per_s_median']:,.0f}, "
+        f"p5 {r['steps_per_s_p5']:,.0f}; total {r['steps_per_s_total']:,.0f}; "
+        f"bare engine loop {bare:,.0f} (ratio {r['steps_per_s_median'] / bare:.2f})",
+        f"loop lag p99 {r['loop_lag_p99_ms']:.1f} ms (max {r['loop_lag_max_ms']:.1f} ms; "
+        "the last 20 s)",
+        f"bytes/frame median {r['frame_bytes_median']:,.0f}",
+    ]
+    if "rss_mb" in r:
+        lines.append(f"server memory: RSS {r['rss_mb']:.1f} MB (peak {r['rss_peak_mb']:.1f} MB)")
+        lines.append(f"CPU: server {r['server_cpu_percent']:.0f} % of a core, clients "
+                     f"{r['client_cpu_percent']:.0f} %; load average {r['load_average'][0]:.1f} "
+                     f"-> {r['load_average'][1]:.1f} on {os.cpu_count()} cores")
+    lines.append("targets:")
+    if r["clients"] >= 100:
+        lines.append(check("frames/s, slowest client", r["fps_min"], MIN_FPS_MANY, True))
+        lines.append(check("loop lag p99 ms", r["loop_lag_p99_ms"], MAX_LAG_P99_MS, False))
+        if "rss_mb" in r:
+            lines.append(check("server RSS MB", r["rss_mb"], MAX_RSS_MB, False))
+    if r["clients"] == 1 and frame_rate >= 60:
+        lines.append(check("frames/s alone at 60", r["fps_median"], MIN_FPS_ALONE_AT_60, True))
+        lines.append(check("speed vs bare engine", r["steps_per_s_median"] / bare,
+                           MIN_SPEED_RATIO_ALONE, True))
+    lines.append(check("bytes/frame", r["frame_bytes_median"], MAX_FRAME_BYTES, False))
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds counted")
+    parser.add_argument("--frame-rate", type=float, default=30.0,
+                        help="BPP_FRAME_RATE of the server this script starts")
+    parser.add_argument("--url", help="ws://host:port/ws of a running server (not started here)")
+    parser.add_argument("--pid", type=int, help="with --url: the server's pid, for its memory")
+    parser.add_argument("--bare-seconds", type=float, default=3.0)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    bare = bare_engine_steps_per_second(args.bare_seconds)
+    server = None
+    if args.url:
+        url, pid = args.url, args.pid
+    else:
+        port = free_port()
+        server = start_server(port, args.frame_rate, args.clients)
+        url, pid = f"ws://127.0.0.1:{port}/ws", server.pid
+    base = url.replace("ws://", "http://").replace("wss://", "https://").rsplit("/ws", 1)[0]
+    try:
+        wait_healthy(base)
+        result = asyncio.run(run_load(url, base, pid, args.clients, args.duration))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(15)
+    result.update(bare_steps_per_s=bare, frame_rate=args.frame_rate, duration=args.duration,
+                  machine=f"{platform.processor() or platform.machine()}, "
+                          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    print("\n".join(report(result, bare, args.frame_rate)))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+// Backprop Playground, the page: wire the store, the socket session, the views and the loop.
+
+import { store, on } from './store.js';
+import * as session from './session.js';
+import { initControls } from './views/controls.js';
+import { initData } from './views/data.js';
+import { initFeatures } from './views/features.js';
+import { initNetwork, relayout } from './views/network.js';
+import { initInspector } from './views/inspector.js';
+import { initHeatmap } from './views/heatmap.js';
+import { initCharts } from './views/charts.js';
+import { initMetrics } from './views/metrics.js';
+import { initNotices } from './views/notices.js';
+import { initKeyboard } from './keyboard.js';
+import { installDebugHook } from './debug.js';
+
+function applyUi() {
+  document.body.classList.toggle('presentation', store.ui.presentation);
+  for (const el of document.querySelectorAll('[data-ctl]')) {
+    el.hidden = store.ui.hide.includes(el.dataset.ctl);
+  }
+  for (const b of document.querySelectorAll('[data-testid="edge-mode"] [data-mode]')) {
+    b.setAttribute('aria-checked', String(b.dataset.mode === store.ui.edgeMode));
+  }
+}
+
+function initEdgeMode() {
+  for (const b of document.querySelectorAll('[data-testid="edge-mode"] [data-mode]')) {
+    b.addEventListener('click', () => session.setUi({ edgeMode: b.dataset.mode }));
+  }
+}
+
+function main() {
+  installDebugHook();
+  initNotices();
+  initControls();
+  initData();
+  initFeatures(() => relayout());
+  initNetwork();
+  initInspector();
+  initHeatmap();
+  initCharts();
+  initMetrics();
+  initEdgeMode();
+  initKeyboard();
+  on('ui', applyUi);
+  const hideNames = [...new Set([...document.querySelectorAll('[data-ctl]')].map((el) => el.dataset.ctl))];
+  session.start({ hideNames });
+}
+
+main();

@@ -1,0 +1,81 @@
+// Binary frame decoder, mirroring docs/protocol.md (version 1) and app/protocol.py.
+//
+//   offset 0   uint32 LE  header length H
+//   offset 4   H bytes    UTF-8 JSON header (padded so that 4 + H is a multiple of 8)
+//   offset 4+H            arrays back to back, each at a multiple of 8
+//
+// Arrays are returned as typed-array views on the received buffer (no copy when aligned).
+
+export const PROTOCOL_VERSION = 1;
+
+const DTYPES = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u1: Uint8Array };
+const utf8 = new TextDecoder();
+
+/** Decode one frame. Returns {header, arrays: {name: TypedArray}, meta: {name: {shape, lo, hi, dtype}}}. */
+export function decodeFrame(buffer) {
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < 4) throw new Error('frame: too short');
+  const H = new DataView(buffer).getUint32(0, true);
+  if (4 + H > buffer.byteLength) throw new Error(`frame: header length ${H} exceeds the frame`);
+  const header = JSON.parse(utf8.decode(new Uint8Array(buffer, 4, H)));
+  if (header.v !== PROTOCOL_VERSION) throw new Error(`frame: protocol version ${header.v}, expected ${PROTOCOL_VERSION}`);
+  const base = 4 + H;
+  const arrays = {};
+  const meta = {};
+  for (const a of header.arrays || []) {
+    const T = DTYPES[a.dtype];
+    if (!T) throw new Error(`frame: unknown dtype ${a.dtype} for ${a.name}`);
+    const count = a.shape.reduce((p, s) => p * s, 1);
+    const start = base + a.offset;
+    const bytes = count * T.BYTES_PER_ELEMENT;
+    if (start + bytes > buffer.byteLength) throw new Error(`frame: array ${a.name} runs past the end`);
+    arrays[a.name] = start % T.BYTES_PER_ELEMENT === 0
+      ? new T(buffer, start, count)
+      : new T(buffer.slice(start, start + bytes));
+    meta[a.name] = { dtype: a.dtype, shape: a.shape, lo: a.lo ?? 0, hi: a.hi ?? 1 };
+  }
+  return { header, arrays, meta };
+}
+
+/** u1 quantised values -> Float32Array: value = lo + (hi - lo) * q / 255. */
+export function dequantize(q, lo, hi) {
+  const out = new Float32Array(q.length);
+  const k = (hi - lo) / 255;
+  for (let i = 0; i < q.length; i++) out[i] = lo + k * q[i];
+  return out;
+}
+
+/**
+ * The flat parameter layout for sizes [d_in, h1, ..., d_out]:
+ * W0 (fan_in x fan_out, row-major), W1, ..., then b0, b1, ...
+ * Returns [{fanIn, fanOut, w, b}] with w / b the flat offsets of W[l][0,0] and b[l][0].
+ */
+export function paramLayout(sizes) {
+  const layers = [];
+  let offset = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    layers.push({ fanIn: sizes[l], fanOut: sizes[l + 1], w: offset, b: 0 });
+    offset += sizes[l] * sizes[l + 1];
+  }
+  for (const layer of layers) { layer.b = offset; offset += layer.fanOut; }
+  const nWeights = layers.length ? layers[0].b : 0;
+  return { layers, nWeights, nParams: offset };
+}
+
+/** Flat index of W[l][i, j] (edge from neuron i of layer l-1 to neuron j of layer l). */
+export function weightIndex(layout, l, i, j) {
+  const L = layout.layers[l];
+  return L.w + i * L.fanOut + j;
+}
+
+/** Flat index of b[l][j]. */
+export function biasIndex(layout, l, j) {
+  return layout.layers[l].b + j;
+}
+
+/** Split flat arrays into per-layer {weights, biases} views, as decode_frame's `layers` does. */
+export function splitLayers(flat, layout) {
+  return layout.layers.map((L) => ({
+    weights: flat.subarray(L.w, L.w + L.fanIn * L.fanOut),
+    biases: flat.subarray(L.b, L.b + L.fanOut),
+  }));
+}

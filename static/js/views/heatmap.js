@@ -1,0 +1,169 @@
+// The output heatmap: the network's output over the plane (orange negative / blue positive,
+// or class colours), the training points (test points on a toggle), and rings on the points
+// of the last mini-batch. Hover or tap for the value under the pointer.
+
+import { store, on } from '../store.js';
+import { register, invalidate, invalidateFrame } from '../loop.js';
+import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canvas.js';
+import { paintGrid, pointColor } from '../colors.js';
+import * as session from '../session.js';
+
+
+const DOMAIN = 6;
+let canvas; let ctx; let readout;
+let size = { w: 0, h: 0, dpr: 1 };
+let grid = null;          // G x G surface of the output
+let points = null;        // the data points, pre-drawn at full resolution
+let pointsKey = '';
+let painted = null;
+
+export function initHeatmap() {
+  canvas = document.querySelector('[data-testid="output-heatmap"]');
+  readout = document.querySelector('[data-testid="heatmap-readout"]');
+  ctx = canvas.getContext('2d');
+  const test = document.querySelector('[data-testid="show-test"]');
+  const disc = document.querySelector('[data-testid="discretize"]');
+  test.addEventListener('change', () => session.setUi({ showTest: test.checked }));
+  disc.addEventListener('change', () => session.setUi({ discretize: disc.checked }));
+  on('ui', () => {
+    test.checked = store.ui.showTest;
+    disc.checked = store.ui.discretize;
+    painted = null; pointsKey = '';
+    invalidate('heatmap');
+  });
+  onResize(canvas, (box) => { size = fitCanvas(canvas, box); pointsKey = ''; invalidate('heatmap'); });
+  on('ready', () => { pointsKey = ''; painted = null; invalidate('heatmap'); });
+  on('frame', () => invalidateFrame('heatmap'));
+
+  const showAt = (e) => {
+    const p = localPoint(canvas, e);
+    const text = valueAt(p.x, p.y);
+    if (!text) { readout.hidden = true; return; }
+    readout.textContent = text;
+    readout.hidden = false;
+    const rw = readout.offsetWidth;
+    readout.style.left = `${p.x + 14 + rw > size.w ? Math.max(0, p.x - rw - 14) : p.x + 14}px`;
+    readout.style.top = `${Math.max(0, p.y - 34)}px`;
+  };
+  canvas.addEventListener('pointermove', showAt);
+  canvas.addEventListener('pointerdown', showAt);
+  canvas.addEventListener('pointerleave', (e) => { if (e.pointerType !== 'touch') readout.hidden = true; });
+  register('heatmap', render);
+}
+
+function toPx(x) { return ((x + DOMAIN) / (2 * DOMAIN)) * size.w; }
+function toPy(y) { return ((DOMAIN - y) / (2 * DOMAIN)) * size.h; }
+
+function valueAt(px, py) {
+  const f = store.frame;
+  const m = f?.meta.output_grid;
+  if (!m) return '';
+  const [G, , C] = m.shape;
+  const c = Math.min(G - 1, Math.max(0, Math.floor((px / size.w) * G)));
+  const r = Math.min(G - 1, Math.max(0, Math.floor((py / size.h) * G)));
+  const x1 = -DOMAIN + (2 * DOMAIN * px) / size.w; const x2 = DOMAIN - (2 * DOMAIN * py) / size.h;
+  const q = f.arrays.output_grid;
+  const val = (k) => m.lo + ((m.hi - m.lo) * q[(r * G + c) * C + k]) / 255;
+  let out;
+  if (C === 1) out = `${store.kind === 'regression' ? 'output' : 'score'} ≈ ${val(0).toFixed(3)}`;
+  else out = Array.from({ length: C }, (_, k) => `p${k} ≈ ${val(k).toFixed(2)}`).join(' ');
+  return `x₁ ${x1.toFixed(2)}, x₂ ${x2.toFixed(2)} → ${out}`;
+}
+
+function drawPoints() {
+  const ready = store.ready;
+  const lw = lineScale();
+  const key = `${size.w}|${size.h}|${store.ui.showTest}|${lw}|${store.frames ? 1 : 0}`;
+  if (key === pointsKey && points) return;
+  pointsKey = key;
+  const dpr = size.dpr || 1;
+  if (!points) points = document.createElement('canvas');
+  points.width = Math.round(size.w * dpr); points.height = Math.round(size.h * dpr);
+  const p = points.getContext('2d');
+  p.setTransform(dpr, 0, 0, dpr, 0, 0);
+  p.clearRect(0, 0, size.w, size.h);
+  if (!ready?.data) return;
+  const n = (ready.data.train?.x.length || 0) + (store.ui.showTest ? ready.data.test?.x.length || 0 : 0);
+  const crowd = Math.min(1, Math.sqrt(600 / Math.max(1, n)));
+  const rad = Math.max(2, (size.w / 110) * (lw > 1 ? 1.5 : 1) * Math.max(0.7, crowd));
+  const draw = (set, test) => {
+    if (!set) return;
+    p.lineWidth = test ? 1.2 * Math.sqrt(lw) : Math.sqrt(lw);
+    p.strokeStyle = test ? '#111' : '#fff';
+    for (let k = 0; k < set.x.length; k++) {
+      const [x1, x2] = set.x[k];
+      p.beginPath();
+      p.arc(toPx(x1), toPy(x2), rad, 0, 2 * Math.PI);
+      p.fillStyle = pointColor(set.y[k], store.kind);
+      p.fill();
+      p.stroke();
+    }
+  };
+  draw(ready.data.train, false);
+  if (store.ui.showTest) draw(ready.data.test, true);
+}
+
+function render() {
+  if (!size.w) return;
+  ctx.clearRect(0, 0, size.w, size.h);
+  const f = store.frame;
+  const m = f?.meta.output_grid;
+  if (f && m) {
+    if (painted !== f) {
+      const [G, , C] = m.shape;
+      if (!grid || grid.w !== G) grid = gridSurface(G, G);
+      paintGrid(grid.image.data, f.arrays.output_grid, C, m.lo, m.hi, store.ui.discretize, -1, C > 1 ? 0.6 : 0.8);
+      grid.ctx.putImageData(grid.image, 0, 0);
+      painted = f;
+    }
+    ctx.imageSmoothingEnabled = !store.ui.discretize;
+    ctx.drawImage(grid.canvas, 0, 0, size.w, size.h);
+  } else {
+    ctx.fillStyle = '#eef1f4';
+    ctx.fillRect(0, 0, size.w, size.h);
+  }
+  drawPoints();
+  if (points?.width) ctx.drawImage(points, 0, 0, size.w, size.h);
+  drawBatch(f);
+  drawAxes();
+}
+
+/** Rings on the training points of the last mini-batch (not when the batch is everything). */
+function drawBatch(f) {
+  const batch = f?.arrays.batch;
+  const train = store.ready?.data?.train;
+  if (!batch || !train || !batch.length || batch.length >= train.x.length) return;
+  const lw = lineScale();
+  const rad = Math.max(4.5, size.w / 55) * (lw > 1 ? 1.5 : 1);
+  ctx.strokeStyle = '#111';
+  ctx.lineWidth = 1.8 * lw;
+  ctx.beginPath();
+  for (let k = 0; k < batch.length; k++) {
+    const pt = train.x[batch[k]];
+    if (!pt) continue;
+    const x = toPx(pt[0]); const y = toPy(pt[1]);
+    ctx.moveTo(x + rad, y);
+    ctx.arc(x, y, rad, 0, 2 * Math.PI);
+  }
+  ctx.stroke();
+}
+
+function drawAxes() {
+  const lw = lineScale();
+  ctx.fillStyle = 'rgba(0,0,0,0.55)';
+  ctx.font = `${10 * (lw > 1 ? 1.4 : 1)}px system-ui, sans-serif`;
+  ctx.textBaseline = 'bottom';
+  ctx.fillText('−6', 3, size.h - 2);
+  ctx.textAlign = 'right';
+  ctx.fillText('x₁ → 6', size.w - 3, size.h - 2);
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'top';
+  ctx.fillText('6  ↑ x₂', 3, 2);
+  ctx.strokeStyle = 'rgba(0,0,0,0.12)';
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(size.w / 2, 0); ctx.lineTo(size.w / 2, size.h);
+  ctx.moveTo(0, size.h / 2); ctx.lineTo(size.w, size.h / 2);
+  ctx.stroke();
+}
+

@@ -1,0 +1,89 @@
+// Backprop you can watch: one training step shown in four phases, each with a caption.
+//   forward  - the mini-batch's activations flow from the inputs to the output
+//   loss     - the loss appears at the output
+//   backward - the deltas flow back along the edges (brightness = |dL/dw|)
+//   update   - the optimizer's update lands on the weights
+// Slow speeds (<= 4 steps/s) and single steps animate; faster runs show |gradient| live.
+
+import { store } from '../store.js';
+import { fmtNum, fmtInt } from '../format.js';
+
+export const SLOW_SPEED = 4;
+export const PHASES = [
+  { name: 'forward', from: 0, to: 0.34 },
+  { name: 'loss', from: 0.34, to: 0.48 },
+  { name: 'backward', from: 0.48, to: 0.84 },
+  { name: 'update', from: 0.84, to: 1 },
+];
+const SINGLE_STEP_MS = 2600;
+
+export function isSlow() {
+  return store.speed !== 'max' && store.speed <= SLOW_SPEED;
+}
+
+/** Should this new frame be animated? Starts the animation if so. */
+export function maybeAnimate(frame, prevStep, now) {
+  const step = frame.header.step;
+  if (step !== prevStep + 1 || frame.header.state === 'diverged') return false;
+  const req = store.stepRequest;
+  const single = req && req.n === 1 && now - req.at < 5000;
+  if (!single && !(store.running && isSlow())) return false;
+  store.stepRequest = null;
+  const duration = single ? SINGLE_STEP_MS : Math.min(SINGLE_STEP_MS, 900 / Math.max(store.speed, 0.1));
+  store.anim = { start: now, duration, step };
+  return true;
+}
+
+/** {phase, t (0..1 within the phase), p (0..1 overall)} or null when no animation runs. */
+export function animState(now) {
+  const a = store.anim;
+  if (!a) return null;
+  const p = (now - a.start) / a.duration;
+  if (p >= 1) { store.anim = null; return null; }
+  const ph = PHASES.find((x) => p < x.to) || PHASES[PHASES.length - 1];
+  return { phase: ph.name, t: (p - ph.from) / (ph.to - ph.from), p };
+}
+
+const UPDATE_RULES = {
+  sgd: (h) => (h?.momentum > 0
+    ? (h.nesterov ? 'Nesterov: v ← μv + g, w ← w − lr·(g + μv)' : 'momentum: v ← μv + g, w ← w − lr·v')
+    : 'w ← w − lr · dL/dw'),
+  adam: () => 'Adam: w ← w − lr · m̂ / (√v̂ + ε)',
+  adamw: () => 'AdamW: w ← w − lr·(m̂ / (√v̂ + ε) + λw)',
+  rmsprop: () => 'RMSprop: w ← w − lr · g / (√(mean g²) + ε)',
+  adagrad: () => 'Adagrad: w ← w − lr · g / (√(Σ g²) + ε)',
+};
+
+/** The caption: which phase is showing, in words, with the engine's numbers. */
+export function caption(anim) {
+  const f = store.frame;
+  const h = f?.header;
+  const c = store.config;
+  if (!h || !c) return { phase: 'idle', tag: 'Waiting', text: 'Connecting to the training server…' };
+  const B = f.arrays.batch ? f.arrays.batch.length : 0;
+  if (anim) {
+    switch (anim.phase) {
+      case 'forward':
+        return { phase: 'forward', tag: '1 · Forward', text: `Step ${fmtInt(h.step)}: the mini-batch of ${fmtInt(B)} point${B === 1 ? '' : 's'} flows through the network, layer by layer.` };
+      case 'loss':
+        return { phase: 'loss', tag: '2 · Loss', text: `At the output the ${lossName(c.loss)} of this batch is ${fmtNum(h.batch_loss)}.` };
+      case 'backward':
+        return { phase: 'backward', tag: '3 · Backward', text: 'The error flows back from the loss: each edge gets its gradient dL/dw (brighter = larger |gradient|).' };
+      default: {
+        const rule = (UPDATE_RULES[c.optimizer] || UPDATE_RULES.sgd)(c.hyper);
+        return { phase: 'update', tag: '4 · Update', text: `Every weight moves: ${rule}, lr = ${c.learning_rate}.` };
+      }
+    }
+  }
+  if (store.diverged) return { phase: 'diverged', tag: 'Diverged', text: 'The numbers overflowed. Lower the learning rate, then reset.' };
+  if (store.running) {
+    if (isSlow()) return { phase: 'running', tag: 'Playing', text: `${store.speed} step${store.speed === 1 ? '' : 's'} per second: every step is shown forward → loss → backward → update.` };
+    return { phase: 'running', tag: 'Training', text: 'Training fast: edge brightness shows the size of each gradient right now. Slow down to ≤ 4 steps/s to watch single steps.' };
+  }
+  if (h.step === 0) return { phase: 'idle', tag: 'Ready', text: 'Press Play to train, or Step to watch one update: forward pass, loss, backward pass, update.' };
+  return { phase: 'idle', tag: 'Paused', text: `Paused at step ${fmtInt(h.step)}. Hover or tap an edge or a neuron for its exact numbers; tap to pin it and edit the value.` };
+}
+
+function lossName(loss) {
+  return { mse: 'mean squared error', bce: 'binary cross-entropy', cross_entropy: 'cross-entropy' }[loss] || 'loss';
+}
