@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from app.protocol import PROTOCOL_VERSION, encode_frame, quantize
+from engine.features import FEATURES
 from engine.grid import grid_features, grid_points
 from engine.network import MLP
 from engine.trainer import Trainer
@@ -30,17 +31,18 @@ class FrameBuilder:
         self._grid_inputs: dict[tuple[str, ...], Array] = {}  # features -> float32 grid inputs
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
-              losses: Array) -> bytes:
+              losses: Array, run: int = 0) -> bytes:
         with np.errstate(all="ignore"):  # a diverged run is full of Inf and NaN: show, not warn
-            return self._build(t, state, speed, loss_steps, losses)
+            return self._build(t, state, speed, loss_steps, losses, run)
 
     def _build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
-               losses: Array) -> bytes:
+               losses: Array, run: int) -> bytes:
         net, trace, cfg = t.net, t.last_trace, t.config
         G = self.grid_size
         metrics = t.evaluate()
         acts = self._grid_activations(net, cfg.features)
         header: dict[str, Any] = {
+            "run": run,
             "step": t.step_count,
             "epoch": t.epoch,
             "batch_loss": _num(trace.loss) if trace else None,
@@ -104,19 +106,23 @@ class FrameBuilder:
             acts.append(a)
         return acts
 
-    def ready_message(self, t: Trainer, state: str) -> dict[str, Any]:
+    def ready_message(self, t: Trainer, state: str, run: int, speed: float | str
+                      ) -> dict[str, Any]:
         cfg, net = t.config, t.net
         g = self.neuron_grid_size
         feature_grids = {}
-        F = grid_features(cfg.features, self.grid_size).reshape(self.grid_size, self.grid_size, -1)
+        names = tuple(FEATURES)  # all seven, so every feature thumbnail is the engine's numbers
+        F = grid_features(names, self.grid_size).reshape(self.grid_size, self.grid_size, -1)
         k = self.stride
-        for i, name in enumerate(cfg.features):
+        for i, name in enumerate(names):
             col = F[k // 2 :: k, k // 2 :: k, i]
             scale = max(float(np.abs(col).max()), 1e-12)  # x1 spans +-6: show it as -1..1
             feature_grids[name] = np.round(col / scale, 4).tolist()
         return {
             "type": "ready",
             "protocol": PROTOCOL_VERSION,
+            "run": run,
+            "speed": speed,
             "config": config_json(t),
             "topology": {
                 "sizes": net.sizes,

@@ -58,6 +58,7 @@ class TrainingSession:
         self._loss_steps: list[int] = []
         self._losses: list[float] = []
         self.on_change: Any = None  # set by the owner: called when there is something to send
+        self.run = 0  # counts configures, so a client can drop frames of a previous run
         self.trainer = self._build(ConfigIn())
 
     # ---- commands -------------------------------------------------------------------------
@@ -71,6 +72,7 @@ class TrainingSession:
     def _configure(self, cmd: Configure) -> None:
         trainer = self._build(cmd.config)  # raises before anything changes
         self.trainer = trainer
+        self.run += 1
         self._steps_left = 0
         self._clear_losses()
         self.state = "paused"
@@ -249,10 +251,10 @@ class TrainingSession:
         steps, losses = _thin(self._loss_steps, self._losses, MAX_LOSS_POINTS)
         self._clear_losses()
         self.frame_wanted = False
-        return self._frames.build(self.trainer, self.state, self.speed, steps, losses)
+        return self._frames.build(self.trainer, self.state, self.speed, steps, losses, self.run)
 
     def ready_message(self) -> dict[str, Any]:
-        return self._frames.ready_message(self.trainer, self.state)
+        return self._frames.ready_message(self.trainer, self.state, self.run, self.speed)
 
     def status_message(self) -> dict[str, Any]:
         t = self.trainer

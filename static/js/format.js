@@ -33,6 +33,7 @@ export function fmtInt(n) {
 
 export function fmtPct(x, digits = 1) {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  if (x === 1) return '100%';
   return `${(100 * x).toFixed(digits)}%`;
 }
 

@@ -21,6 +21,7 @@ let urlPending = null;    // the link's configuration, until the server accepts 
 let resumePlay = false;   // after a reconnect: play again if we were playing
 let confirmed = null;     // the config the server last confirmed (to undo a refused `set`)
 let wasRunning = false;
+let speedSentAt = -Infinity; // frames just after a speed command may still carry the old speed
 
 export function start(options) {
   hideNames = options.hideNames || [];
@@ -60,12 +61,13 @@ function onHello(msg) {
     emit('toast', { title: 'Version mismatch', text: `The server speaks protocol ${msg.protocol}; this page expects 1. Reload the page.` });
   }
   let config = null;
+  let sendSpeed = false;
   if (firstHello) {
     firstHello = false;
     const parsed = parseHash(location.hash, msg, hideNames);
     Object.assign(store.ui, parsed.ui);
     store.ui.hide = parsed.hide;
-    if (parsed.speed !== undefined) store.speed = parsed.speed;
+    if (parsed.speed !== undefined) { store.speed = parsed.speed; sendSpeed = true; }
     if (parsed.problems.length) emit('url-notice', parsed.problems);
     if (parsed.hasConfig) {
       config = parsed.config;
@@ -76,6 +78,7 @@ function onHello(msg) {
   } else if (store.config) {
     config = desiredConfig();
     resumePlay = wasRunning;
+    sendSpeed = store.speed !== null;
   }
   emit('hello', msg);
   if (config) {
@@ -83,7 +86,10 @@ function onHello(msg) {
     dropFrames = true;
     socket.send({ type: 'configure', config });
   }
-  socket.send({ type: 'speed', steps_per_second: store.speed });
+  if (sendSpeed) {
+    speedSentAt = performance.now();
+    socket.send({ type: 'speed', steps_per_second: store.speed });
+  }
 }
 
 function onReady(msg) {
@@ -121,6 +127,12 @@ function onFrame(frame, bytes) {
   if (st) {
     store.running = st === 'running';
     store.diverged = st === 'diverged';
+  }
+  const sp = frame.header.steps_per_second ?? frame.header.speed;
+  if (sp !== undefined && sp !== null && sp !== store.speed && performance.now() - speedSentAt > 1500) {
+    store.speed = sp;
+    writeHash();
+    emit('speed');
   }
   history.add(frame);
   emit('frame', { frame, prevStep });
@@ -283,6 +295,7 @@ export function reset() {
 
 export function setSpeed(v) {
   store.speed = v;
+  speedSentAt = performance.now();
   send({ type: 'speed', steps_per_second: v });
   writeHash();
   emit('speed');

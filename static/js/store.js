@@ -14,8 +14,8 @@ export const store = {
   frames: 0,              // frames received
   running: false,
   diverged: false,
-  status: { state: 'paused', message: '', step: 0, speed: 100 },
-  speed: 100,             // steps per second, or 'max'
+  status: { state: 'paused', message: '', step: 0, speed: null },
+  speed: null,            // steps per second, or 'max' (null until the server says)
   connection: { state: 'connecting', detail: '' },
   anim: null,             // the backprop animation in progress, if any
   ui: {

@@ -155,7 +155,7 @@ export function encodeHash(config, explicit, ui, speed, hide, optimizer) {
     if (v === undefined || v === h.default) continue;
     put(`h.${name}`, typeof v === 'boolean' ? (v ? 1 : 0) : v);
   }
-  put('speed', speed);
+  if (speed !== null && speed !== undefined) put('speed', speed);
   put('edges', ui.edgeMode);
   put('test', ui.showTest ? 1 : 0);
   put('discretize', ui.discretize ? 1 : 0);

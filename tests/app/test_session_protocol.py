@@ -36,6 +36,9 @@ def test_configure_empty_gives_the_default_playground_and_frame_zero(session: Se
     assert len(ready["data"]["train"]["x"]) == 250 and len(ready["data"]["test"]["y"]) == 250
     frame = session.frame()
     assert frame["step"] == 0 and frame["epoch"] == 0
+    assert ready["run"] == frame["run"] == session.ready["run"] + 1  # frames name their run
+    assert set(ready["feature_grids"]) == set(session.hello["defaults"]["features"]) | {
+        "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"}
     assert np.isfinite(frame["train_loss"]) and np.isfinite(frame["test_loss"])
     assert frame["output_grid"].shape == (48, 48, 1)
     assert [layer["weights"].shape for layer in frame["layers"]] == [(2, 4), (4, 2), (2, 1)]

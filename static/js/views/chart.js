@@ -60,7 +60,7 @@ export class LineChart {
       }
       return;
     }
-    if (x1 <= x0) x1 = x0 + 1;
+    if (x1 <= x0) x1 = x0 + 10;
     let ly0 = 0; let ly1 = 1;
     if (log) {
       const pad = Math.max(0.05, (Math.log10(y1) - Math.log10(y0)) * 0.05);

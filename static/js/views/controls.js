@@ -10,7 +10,7 @@ import { fmtInt } from '../format.js';
 const $ = (sel) => document.querySelector(sel);
 const LEARNING_RATES = [0.00001, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const REG_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 10, 30, 100, 300, 1000, 3000, 'max'];
+const SPEEDS = [0.25, 0.5, 1, 2, 4, 10, 30, 100, 250, 500, 1000, 3000, 10000, 'max'];
 // Presets of plain SGD: the names a learner knows.
 const SGD_PRESETS = [
   { value: 'sgd', label: 'Gradient descent', hyper: { momentum: 0, nesterov: false } },
@@ -127,6 +127,7 @@ export function initControls() {
 }
 
 function speedLabel(s) {
+  if (s === null || s === undefined) return '…';
   if (s === 'max') return 'max (as fast as it goes)';
   const n = s < 1 ? String(s) : fmtInt(s);
   return `${n} step${s === 1 ? '' : 's'}/s${s <= 4 ? ' · animated' : ''}`;
@@ -134,6 +135,7 @@ function speedLabel(s) {
 
 function nearestSpeed(v) {
   if (v === 'max') return speeds.length - 1;
+  if (!(v > 0)) return speeds.indexOf(100);
   let best = 0;
   speeds.forEach((s, i) => { if (s !== 'max' && Math.abs(Math.log(s / v)) < Math.abs(Math.log(speeds[best] / v))) best = i; });
   return best;

@@ -21,9 +21,13 @@ export function initMetrics() {
     const cls = store.kind === 'classification';
     accBox.hidden = !cls;
     if (cls) {
-      acc.textContent = h && h.train_accuracy !== null && h.train_accuracy !== undefined
-        ? `${(100 * h.train_accuracy).toFixed(1)} / ${fmtPct(h.test_accuracy)}` : '–';
-      acc.title = h ? `train ${fmtFull(h.train_accuracy)}, test ${fmtFull(h.test_accuracy)}` : '';
+      const ok = h && h.train_accuracy !== null && h.train_accuracy !== undefined;
+      const text = ok ? [`train ${fmtPct(h.train_accuracy)}`, `test ${fmtPct(h.test_accuracy)}`] : ['–', ''];
+      if (acc.dataset.text !== text.join('|')) {
+        acc.dataset.text = text.join('|');
+        acc.replaceChildren(...text.map((t) => { const sp = document.createElement('span'); sp.textContent = t; return sp; }));
+      }
+      acc.title = ok ? `train ${fmtFull(h.train_accuracy)}, test ${fmtFull(h.test_accuracy)}` : '';
     }
   });
 }

@@ -18,7 +18,7 @@ export const PHASES = [
 const SINGLE_STEP_MS = 2600;
 
 export function isSlow() {
-  return store.speed !== 'max' && store.speed <= SLOW_SPEED;
+  return typeof store.speed === 'number' && store.speed <= SLOW_SPEED;
 }
 
 /** Should this new frame be animated? Starts the animation if so. */

@@ -82,13 +82,14 @@ function doLayout() {
   feats?.style.setProperty('--feat-size', `${fs}px`);
   const bodyRect = body.getBoundingClientRect();
   const inputs = [];
-  for (const name of topo.features) {
+  topo.features.forEach((name, i) => {
     const btn = body.querySelector(`[data-feature="${name}"] canvas`);
-    if (!btn) continue;
-    const r = btn.getBoundingClientRect();
-    inputs.push({ x: r.right - bodyRect.left + 1, y: r.top + r.height / 2 - bodyRect.top, s: 0 });
-  }
-  const featRight = body.querySelector('#features')?.getBoundingClientRect().right - bodyRect.left || 90;
+    const r = btn?.getBoundingClientRect();
+    if (r && r.width) inputs.push({ x: r.right - bodyRect.left + 1, y: r.top + r.height / 2 - bodyRect.top, s: 0 });
+    else inputs.push({ x: 12, y: 44 + ((size.h - 66) * (i + 0.5)) / topo.features.length, s: 0 }); // inputs hidden for a lesson
+  });
+  const featBox = feats?.getBoundingClientRect();
+  const featRight = featBox && featBox.width ? featBox.right - bodyRect.left : 16;
   layout = computeLayout(topo.sizes, inputs, size.w, size.h, { left: featRight + 8, top: 40, bottom: 22, right: 8 });
   placeLayerControls(layout, topo.sizes);
   needLayout = false;
