@@ -19,9 +19,9 @@ COPY app ./app
 COPY engine ./engine
 COPY static ./static
 COPY templates ./templates
-# Editable: the app serves static/ and templates/ from beside its package directory, and those
-# are not in the wheel, so the code must run from /app rather than from site-packages.
-RUN pip install --no-cache-dir --no-deps -e .
+# The wheel carries static/ and templates/ inside the app package (see pyproject.toml).
+RUN pip install --no-cache-dir --no-deps . \
+    && rm -rf build ./*.egg-info
 
 USER 10001:10001
 EXPOSE 8000

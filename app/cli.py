@@ -40,10 +40,12 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     from app.main import create_app
+    from app.ws_transport import make_protocol
 
     common = dict(
         host=settings.host,
         port=settings.port,
+        ws=make_protocol(settings.send_timeout_s),
         ws_per_message_deflate=False,
         ws_max_size=max(65536, settings.max_message_bytes * 4),
         timeout_graceful_shutdown=settings.shutdown_grace_s,

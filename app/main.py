@@ -6,19 +6,17 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.loop_lag import LoopLagMonitor
+from app.paths import STATIC_DIR
 from app.registry import SessionRegistry
 from app.routes import pages, ws
 from app.scheduler import Scheduler
 from app.security import SecurityHeaders
 from app.settings import Settings
-
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

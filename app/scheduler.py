@@ -1,12 +1,16 @@
 """Round-robin training over all sessions in short slices, yielding to the event loop between.
 
 Training runs on the event loop thread itself. Every session that wants CPU gets one slice per
-round, and a round lasts about ``ROUND_S`` however many sessions there are: a frame shows the
-state after the session's last slice, so a session visited less often than its frame rate would
-get fewer frames (with a fixed 4 ms slice, 100 sessions meant one visit, so one frame, every
-400 ms). Slices shrink as sessions are added: ``slice_ms`` alone, ``ROUND_S / n`` with many.
-The loop is yielded to (readers, senders, pings) after at most ``slice_ms`` of training, so one
-heavy session cannot starve the others or the loop; paused sessions cost nothing.
+round, and a frame shows the state after a session's slice, so a session visited less often
+than its frame rate gets fewer frames: with a fixed 4 ms slice, 100 sessions meant one visit
+(one frame) every 400 ms. So a round aims to last ``ROUND_S`` however many sessions there are:
+what the rest of the loop needed during the last round (frames, sends, commands) is taken off
+first, and the remainder is shared as slices, each from ``MIN_SLICE_S`` (a step or two) to
+``slice_ms``. Frames thus win over training speed when the CPU is short, which is the right
+order for a page that is watched.
+
+The loop is yielded to (readers, senders, pings) after every slice that trained, so one heavy
+session cannot starve the others or the loop; paused sessions cost nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from app.session import TrainingSession
 
 log = logging.getLogger(__name__)
 IDLE_TICK_S = 0.004  # how often paced (slow-speed) sessions are looked at
-ROUND_S = 0.025  # every busy session gets a slice at least this often (when the CPU allows)
-MIN_SLICE_S = 0.0001  # with very many sessions: still a step or so per visit
+ROUND_S = 0.025  # every busy session gets a slice this often, when the CPU allows
+MIN_SLICE_S = 0.00005  # with very many sessions: still a step or two per visit
+SMOOTHING = 0.3  # weight of the newest round in the estimate of the loop's other work
 
 
 class Scheduler:
@@ -29,6 +34,7 @@ class Scheduler:
         self.sessions: set[TrainingSession] = set()
         self._wake = asyncio.Event()
         self.steps_total = 0
+        self.other_s = 0.0  # per round: what the loop did besides training (frames, I/O)
 
     def add(self, session: TrainingSession) -> None:
         self.sessions.add(session)
@@ -41,27 +47,37 @@ class Scheduler:
 
     async def run(self) -> None:
         """Forever: give each session that wants CPU one slice per round, yielding to the loop
-        whenever ``slice_ms`` of training has run since the last yield."""
+        after each slice that trained."""
         while True:
             busy = [s for s in self.sessions if s.wants_cpu]
             if not busy:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            budget = max(MIN_SLICE_S, min(self.slice_s, ROUND_S / len(busy)))
-            worked = 0
-            since_yield = time.perf_counter()
+            budget = (ROUND_S - self.other_s) / len(busy)
+            budget = min(self.slice_s, max(MIN_SLICE_S, budget))
+            worked, training_s = 0, 0.0
+            round_start = time.perf_counter()
             for session in busy:
                 if not session.wants_cpu:  # paused or closed while we were away
                     continue
+                start = time.perf_counter()
                 try:
-                    worked += session.run_slice(budget)
+                    done = session.run_slice(budget)
                 except Exception:  # one broken session must never stop everyone's training
                     log.exception("training slice failed; pausing that session")
                     session.fail("training stopped by an internal error; reset or reconfigure")
-                if time.perf_counter() - since_yield >= self.slice_s:
+                    done = 0
+                training_s += time.perf_counter() - start
+                worked += done
+                if done:
+                    # Yield after every slice that trained: that session's sender (woken by the
+                    # slice) builds its frame now, so frames are spread over the round instead
+                    # of piling up into one long loop iteration (which is what loop lag sees).
                     await asyncio.sleep(0)
-                    since_yield = time.perf_counter()
             self.steps_total += worked
-            # End of a round: always let the loop run (senders, readers) before the next one.
-            await asyncio.sleep(0 if worked else IDLE_TICK_S)
+            if not worked:  # only slow, paced sessions: wait for their next step to come due
+                await asyncio.sleep(IDLE_TICK_S)
+                continue
+            other = time.perf_counter() - round_start - training_s
+            self.other_s += SMOOTHING * (other - self.other_s)

@@ -193,14 +193,12 @@ class TrainingSession:
         if self._steps_left > 0:
             allowed = self._steps_left
         elif self.state == "running":
-            if self.speed == "max":
-                allowed = self.settings.max_steps_per_second  # bounded by time below
-            else:
-                rate = min(float(self.speed), self.settings.max_steps_per_second)
-                # Credit builds with wall time; capped so a stalled loop does not cause a burst.
-                earned = self._credit + (now - self._last_tick) * rate
-                self._credit = min(earned, max(1.0, rate / 5))
-                allowed = int(self._credit)
+            cap = self.settings.max_steps_per_second  # "max" means the server's cap
+            rate = cap if self.speed == "max" else min(float(self.speed), cap)
+            # Credit builds with wall time; capped so a stalled loop does not cause a burst.
+            earned = self._credit + (now - self._last_tick) * rate
+            self._credit = min(earned, max(1.0, rate / 5))
+            allowed = int(self._credit)
             self._last_tick = now
         else:
             return 0

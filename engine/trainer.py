@@ -49,6 +49,7 @@ class Trainer:
         )
         self.F_train = featurize(self.X_train, config.features)
         self.F_test = featurize(self.X_test, config.features)
+        self._F_eval = np.vstack([self.F_train, self.F_test])
         self.Y_train = self._targets(self.y_train)
         self.Y_test = self._targets(self.y_test)
         sizes = [len(config.features), *config.hidden, config.output_size()]
@@ -163,8 +164,11 @@ class Trainer:
     # ---- reading the state ----------------------------------------------------------------
     def evaluate(self) -> Metrics:
         """Full train and test loss (and accuracy for classification) at the current weights."""
-        train_loss, train_acc = self._loss_and_accuracy(self.F_train, self.Y_train, self.y_train)
-        test_loss, test_acc = self._loss_and_accuracy(self.F_test, self.Y_test, self.y_test)
+        with np.errstate(all="ignore"):
+            out = self.net.forward_all(self._F_eval)[-1]  # train and test in one pass
+        n = len(self.y_train)
+        train_loss, train_acc = self._loss_and_accuracy(out[:n], self.Y_train, self.y_train)
+        test_loss, test_acc = self._loss_and_accuracy(out[n:], self.Y_test, self.y_test)
         cfg = self.config
         reg = get_regularizer(cfg.regularization)
         with np.errstate(all="ignore"):  # w @ w may overflow once training has diverged
@@ -176,10 +180,10 @@ class Trainer:
         out = self.net.forward_all(F)[-1]
         return get_loss(self.config.loss).predict(out)
 
-    def _loss_and_accuracy(self, F: Array, Y: Array, y: Array) -> tuple[float, float | None]:
+    def _loss_and_accuracy(self, out: Array, Y: Array, y: Array) -> tuple[float, float | None]:
+        """out: the raw outputs for these examples, (n, d_out)."""
         if len(y) == 0:
             return math.nan, None
-        out = self.net.forward_all(F)[-1]
         with np.errstate(all="ignore"):
             loss, _ = get_loss(self.config.loss).value_and_grad(out, Y)
         if self.spec.kind == "regression":

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.paths import TEMPLATES_DIR
 from app.protocol import PROTOCOL_VERSION
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[2] / "templates"))
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 router = APIRouter()
 
 

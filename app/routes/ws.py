@@ -88,8 +88,10 @@ async def training_socket(ws: WebSocket) -> None:
                 await task
         close_code, reason = session.close_request
         if ws.application_state == WebSocketState.CONNECTED:
+            # A client that stopped reading blocks even the close frame: do not wait on it.
             with contextlib.suppress(Exception):
-                await ws.close(code=close_code, reason=reason)
+                async with asyncio.timeout(1.0):
+                    await ws.close(code=close_code, reason=reason)
 
 
 async def _read(ws: WebSocket, session: TrainingSession, settings: Settings) -> None:
@@ -130,10 +132,9 @@ async def _send(ws: WebSocket, session: TrainingSession, settings: Settings,
                 await asyncio.wait_for(wake.wait(), timeout=1.0)
             except TimeoutError:
                 if session.idle_for(time.monotonic()) > settings.idle_timeout_s:
-                    minutes = settings.idle_timeout_s / 60
+                    idle = _duration(settings.idle_timeout_s)
                     session.close_request = (
-                        1001, f"closed after {minutes:g} minutes paused and silent; reload to go on"
-                    )
+                        1001, f"closed after {idle} paused and silent; reload to go on")
                     return
                 continue
         while session.outbox:
@@ -150,10 +151,17 @@ async def _send(ws: WebSocket, session: TrainingSession, settings: Settings,
 
 async def _timed(coro: Any, timeout: float) -> None:
     try:
-        await asyncio.wait_for(coro, timeout)
+        async with asyncio.timeout(timeout):
+            await coro
     except TimeoutError:
         raise WebSocketDisconnect(code=CLOSE_POLICY, reason="client stopped reading") from None
 
 
 def _dumps(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), allow_nan=False)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"

@@ -4,11 +4,18 @@
 //   renderTimes     ms of every render-loop tick (the newest 2000)
 //   frameRenderTimes  ms of ticks that drew a newly received frame
 //   renderStats()   {count, mean, p50, p95, max} of frameRenderTimes
-//   state()         a summary of the store (config, running, connection, speed, ui)
+//   state()         a summary of the store (config, running, connection, speed, ui, run)
+//   socket()        the socket's view: {socket, retryScheduled, idle, connections}
+//   explanation     the last `explanation` message (a copy)
+//   chartTicks()    the tick values each chart last drew: {loss: {x, y}, grad: {x, y}}
+//   trainPoints()   the training points [[x1, x2], ...] of the current run
+//   featureGrids()  ready.feature_grids: every feature's thumbnail values
 
 import { store } from './store.js';
 import { timings } from './loop.js';
 import { history } from './history.js';
+import { socketInfo } from './session.js';
+import { chartTicks } from './views/charts.js';
 
 export function installDebugHook() {
   const hook = {
@@ -25,12 +32,17 @@ export function installDebugHook() {
       const q = (p) => a[Math.min(a.length - 1, Math.floor(p * a.length))];
       return { count: a.length, mean: a.reduce((s, x) => s + x, 0) / a.length, p50: q(0.5), p95: q(0.95), max: a[a.length - 1] };
     },
+    get explanation() { return store.explanation ? structuredClone(store.explanation) : null; },
+    socket() { return socketInfo(); },
+    chartTicks() { return structuredClone(chartTicks()); },
+    featureGrids() { return structuredClone(store.ready?.feature_grids ?? {}); },
+    trainPoints() { return structuredClone(store.ready?.data?.train?.x ?? []); },
     resetTimings() { timings.all.length = 0; timings.frames.length = 0; timings.longest = 0; },
     state() {
       return structuredClone({
         config: store.config, running: store.running, diverged: store.diverged,
         connection: store.connection.state, speed: store.speed, ui: store.ui,
-        topology: store.topology, status: store.status,
+        topology: store.topology, status: store.status, run: store.run,
       });
     },
   };

@@ -11,6 +11,21 @@ export function fmtNum(x, digits = 5) {
   return minus(trimZeros(x.toPrecision(digits)));
 }
 
+/** What a loss that is not a finite number (null in a frame: NaN or Inf) is shown as, everywhere. */
+export const NOT_FINITE = '—';
+
+/** A loss to 5 significant digits; a non-finite one (null, NaN, Inf) as NOT_FINITE. */
+export function fmtLoss(x, digits = 5) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return NOT_FINITE;
+  return fmtNum(x, digits);
+}
+
+/** A loss, exact; a non-finite one as NOT_FINITE. */
+export function fmtLossFull(x) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return NOT_FINITE;
+  return fmtFull(x);
+}
+
 /** Exact float64 value: the shortest string that reads back to the same double. */
 export function fmtFull(x) {
   if (x === null || x === undefined) return '–';

@@ -7,6 +7,7 @@ import { initData } from './views/data.js';
 import { initFeatures } from './views/features.js';
 import { initNetwork, relayout } from './views/network.js';
 import { initInspector } from './views/inspector.js';
+import { initExplainer } from './views/explain.js';
 import { initHeatmap } from './views/heatmap.js';
 import { initCharts } from './views/charts.js';
 import { initMetrics } from './views/metrics.js';
@@ -14,10 +15,14 @@ import { initNotices } from './views/notices.js';
 import { initKeyboard } from './keyboard.js';
 import { installDebugHook } from './debug.js';
 
+// Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
+const HIDE_ALSO = { optimizer: ['hyper'] };
+
 function applyUi() {
   document.body.classList.toggle('presentation', store.ui.presentation);
+  const hidden = new Set(store.ui.hide.flatMap((name) => [name, ...(HIDE_ALSO[name] || [])]));
   for (const el of document.querySelectorAll('[data-ctl]')) {
-    el.hidden = store.ui.hide.includes(el.dataset.ctl);
+    el.hidden = hidden.has(el.dataset.ctl);
   }
   for (const b of document.querySelectorAll('[data-testid="edge-mode"] [data-mode]')) {
     b.setAttribute('aria-checked', String(b.dataset.mode === store.ui.edgeMode));
@@ -38,6 +43,7 @@ function main() {
   initFeatures(() => relayout());
   initNetwork();
   initInspector();
+  initExplainer();
   initHeatmap();
   initCharts();
   initMetrics();

@@ -16,7 +16,6 @@ let socket = null;
 let hideNames = [];
 let firstHello = true;
 let skipReady = 0;        // readies to ignore: the server's default run, sent before our configure
-let dropFrames = false;   // frames of a run we are replacing
 let urlPending = null;    // the link's configuration, until the server accepts it
 let resumePlay = false;   // after a reconnect: play again if we were playing
 let confirmed = null;     // the config the server last confirmed (to undo a refused `set`)
@@ -39,6 +38,7 @@ function send(msg) {
 
 function onState(conn) {
   if (conn.state !== 'open' && store.connection.state === 'open') wasRunning = store.running;
+  if (conn.state === 'idle') wasRunning = false; // closed because it sat paused: stay paused
   store.connection = conn;
   if (conn.state !== 'open') store.running = false;
   emit('connection', conn);
@@ -57,6 +57,7 @@ function onMessage(msg) {
 
 function onHello(msg) {
   store.hello = msg;
+  store.run = null; // run ids count per connection: nothing is ours until our ready comes
   if (msg.protocol !== 1) {
     emit('toast', { title: 'Version mismatch', text: `The server speaks protocol ${msg.protocol}; this page expects 1. Reload the page.` });
   }
@@ -83,7 +84,6 @@ function onHello(msg) {
   emit('hello', msg);
   if (config) {
     skipReady = 1;
-    dropFrames = true;
     socket.send({ type: 'configure', config });
   }
   if (sendSpeed) {
@@ -94,9 +94,13 @@ function onHello(msg) {
 
 function onReady(msg) {
   if (skipReady > 0) { skipReady--; return; }
-  dropFrames = false;
   urlPending = null;
   store.ready = msg;
+  store.run = msg.run ?? null;
+  if (msg.speed !== undefined && msg.speed !== null && performance.now() - speedSentAt > 1500) {
+    store.speed = msg.speed;
+    emit('speed');
+  }
   store.config = structuredClone(msg.config);
   confirmed = structuredClone(msg.config);
   store.topology = msg.topology;
@@ -116,9 +120,9 @@ function onReady(msg) {
 }
 
 function onFrame(frame, bytes) {
-  if (dropFrames || !store.topology) return;
-  const a = frame.arrays;
-  if (a.params && a.params.length !== store.topology.n_params) return; // a frame of another run
+  if (!store.topology) return;
+  // A frame of a run this page has left (or of the default run it is replacing): drop it.
+  if ((frame.header.run ?? null) !== store.run) return;
   const prevStep = store.frame ? store.frame.header.step : -1;
   store.frames++;
   store.frameBytes = bytes;
@@ -159,7 +163,6 @@ function onError(msg) {
       urlPending = {};
       store.explicit.clear();
     }
-    dropFrames = true;
     socket.send({ type: 'configure', config: urlPending });
     return;
   }
@@ -181,7 +184,6 @@ function onHashChange() {
   if (parsed.speed !== undefined) setSpeed(parsed.speed);
   store.explicit = parsed.explicit;
   urlPending = { ...parsed.config };
-  dropFrames = true;
   socket.send({ type: 'configure', config: parsed.config });
 }
 
@@ -240,7 +242,6 @@ export function configure(changes) {
   }
   if (changes.hyper) next.hyper = cleanHyper(changes.hyper, next.optimizer);
   Object.assign(store.config, next);
-  dropFrames = true;
   if (!socket.send({ type: 'configure', config: next })) {
     emit('toast', { title: 'Not connected', text: 'The change will be applied when the connection is back.', info: true });
   }
@@ -321,3 +322,6 @@ export function setUi(changes) {
 }
 
 export function retryNow() { socket?.retryNow(); }
+
+/** The socket's own view (tests): {socket, retryScheduled, idle, connections}. */
+export function socketInfo() { return socket ? socket.info() : null; }

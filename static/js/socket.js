@@ -2,11 +2,17 @@
 // commands and rare messages; binary frames decoded by protocol.js.
 //
 // On every (re)connection the server sends `hello` first; the session then re-sends the last
-// configuration (see session.js), so a dropped connection comes back to the same run.
+// configuration (see session.js), so a dropped connection comes back to the same configuration.
+//
+// Close codes (docs/protocol.md): 1001 means the server closed a session that sat paused and
+// silent for `limits.idle_timeout_s`. That is not a fault: nobody is watching, so the page does
+// not reconnect by itself; it waits for the learner (a click or a key, see notices.js).
+// Every other close (1006 dropped, 1012 restart, 1013 full, ...) reconnects with backoff.
 
 import { decodeFrame } from './protocol.js';
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+export const CLOSE_IDLE = 1001;
 const CLOSE_TRY_AGAIN_LATER = 1013;
 
 export function createSocket({ onMessage, onFrame, onState }) {
@@ -14,7 +20,8 @@ export function createSocket({ onMessage, onFrame, onState }) {
   let attempt = 0;
   let timer = null;
   let stopped = false;
-  let lastClose = null;
+  let idle = false;
+  let connections = 0;
 
   function url() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -24,19 +31,24 @@ export function createSocket({ onMessage, onFrame, onState }) {
   function connect() {
     clearTimeout(timer);
     timer = null;
+    idle = false;
+    connections++;
     onState({ state: attempt ? 'reconnecting' : 'connecting', detail: attempt ? `attempt ${attempt + 1}` : '' });
     try {
       ws = new WebSocket(url());
     } catch (err) {
+      ws = null;
       scheduleReconnect({ code: 0, reason: String(err) });
       return;
     }
+    const me = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       attempt = 0;
       onState({ state: 'open', detail: '' });
     };
     ws.onmessage = (ev) => {
+      if (me !== ws) return;
       if (typeof ev.data === 'string') {
         let msg;
         try { msg = JSON.parse(ev.data); } catch (err) { console.error('bad JSON from server', err); return; }
@@ -48,9 +60,16 @@ export function createSocket({ onMessage, onFrame, onState }) {
       }
     };
     ws.onclose = (ev) => {
+      if (me !== ws) return;
       ws = null;
-      lastClose = { code: ev.code, reason: ev.reason };
-      if (!stopped) scheduleReconnect(lastClose);
+      if (stopped) return;
+      if (ev.code === CLOSE_IDLE) {
+        idle = true;
+        attempt = 0;
+        onState({ state: 'idle', code: ev.code, detail: ev.reason || 'closed after a long pause' });
+        return;
+      }
+      scheduleReconnect({ code: ev.code, reason: ev.reason });
     };
     ws.onerror = () => { /* onclose follows and reconnects */ };
   }
@@ -62,7 +81,7 @@ export function createSocket({ onMessage, onFrame, onState }) {
     attempt++;
     const state = full ? 'full' : 'closed';
     const why = reason || (full ? 'the server is full' : 'connection lost');
-    onState({ state, detail: why, retryAt: Date.now() + delay });
+    onState({ state, code, detail: why, retryAt: Date.now() + delay });
     timer = setTimeout(connect, delay);
   }
 
@@ -72,13 +91,20 @@ export function createSocket({ onMessage, onFrame, onState }) {
     return true;
   }
 
-  /** Try again now (e.g. the learner clicked the status). */
+  /** Connect now: after an idle close (the learner is back), or instead of waiting for a retry. */
   function retryNow() {
     if (ws) return;
-    attempt = Math.max(0, attempt - 1);
+    attempt = idle ? 0 : Math.max(0, attempt - 1);
     connect();
   }
 
   connect();
-  return { send, retryNow, isOpen: () => !!ws && ws.readyState === WebSocket.OPEN, stop: () => { stopped = true; ws?.close(); } };
+  return {
+    send,
+    retryNow,
+    isOpen: () => !!ws && ws.readyState === WebSocket.OPEN,
+    /** For tests: is a socket open or a reconnect scheduled? How many connections so far? */
+    info: () => ({ socket: !!ws, retryScheduled: timer !== null, idle, connections }),
+    stop: () => { stopped = true; clearTimeout(timer); ws?.close(); },
+  };
 }

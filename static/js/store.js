@@ -6,6 +6,8 @@ export const store = {
   config: null,           // the configuration the server runs (ready.config plus later `set`s)
   explicit: new Set(),    // config keys chosen by the learner or the link (others are automatic)
   ready: null,            // the last ready message (data, feature grids, topology)
+  run: null,              // ready.run: frames of any other run are dropped
+  explanation: null,      // the last `explanation` message (one example, explained)
   topology: null,
   layout: null,           // flat parameter layout (protocol.paramLayout)
   kind: 'classification',

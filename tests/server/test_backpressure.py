@@ -70,10 +70,6 @@ def test_a_client_that_never_reads_is_bounded_harmless_and_dropped(start_server)
     assert fps >= MIN_READER_FPS, f"the reading client slowed down: {frames} frames per 0.5 s"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app/routes/ws.py: after the send timeout the handler awaits ws.close() with no timeout; "
-    "uvicorn's send() waits for the blocked transport to become writable, forever, so the TCP "
-    "connection (and its ~4 MB kernel send buffer) stays open while the client lives"))
 def test_a_dropped_non_reader_releases_its_connection(start_server) -> None:
     server: ServerProcess = start_server(env={**ENV, "BPP_SEND_TIMEOUT_S": "1"})
     stuck = raw_non_reader(server.port, PLAY_MAX)

@@ -152,7 +152,7 @@ def test_the_image_cmd_serves_healthz_and_the_healthcheck_passes(start_server) -
     argv = exec_form(cmd)
     port = free_port()
     argv[argv.index("--port") + 1] = str(port)
-    argv[:1] = console_script()  # installed by the image's `pip install -e .`
+    argv[:1] = console_script()  # installed by the image's `pip install .`
     server: ServerProcess = start_server(env=dockerfile_env(), command=argv, port=port)
     assert server.healthz()["status"] == "ok"
     check = healthcheck_command()

@@ -17,6 +17,7 @@ export class LineChart {
     this.size = { w: 0, h: 0 };
     this.hoverPx = null;
     this.xr = [0, 1];
+    this.ticks = { x: [], y: [] };   // the values last drawn as tick labels
     onResize(canvas, (box) => { this.size = fitCanvas(canvas, box); onChange(); });
     const move = (e) => { this.hoverPx = localPoint(canvas, e).x; onChange(); };
     canvas.addEventListener('pointermove', move);
@@ -60,7 +61,8 @@ export class LineChart {
       }
       return;
     }
-    if (x1 <= x0) x1 = x0 + 10;
+    // x is a step number: at least 4 steps wide, so a lone point sits inside a range of whole steps
+    if (x1 - x0 < 4) { const c = (x0 + x1) / 2; x0 = Math.max(0, Math.floor(c - 2)); x1 = x0 + 4; }
     let ly0 = 0; let ly1 = 1;
     if (log) {
       const pad = Math.max(0.05, (Math.log10(y1) - Math.log10(y0)) * 0.05);
@@ -117,19 +119,24 @@ export class LineChart {
       for (let v = Math.ceil(y0 / step) * step, k = 0; v <= y1 + 1e-12 && k < 40; v += step, k++) ticks.push(v);
     }
     let lastY = Infinity;
+    this.ticks = { x: [], y: [] };
     for (const v of ticks) {
       const y = fy(v);
       if (y < PAD.top - 1 || y > PAD.top + ph + 1 || Math.abs(lastY - y) < (big ? 16 : 12)) continue;
       lastY = y;
+      this.ticks.y.push(v);
       ctx.beginPath(); ctx.moveTo(PAD.left, y); ctx.lineTo(PAD.left + pw, y); ctx.stroke();
       ctx.fillText(fmtTick(v), PAD.left - 4, y);
     }
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
-    const xs = niceStep((x1 - x0) / 4);
+    // steps are whole numbers: so are the x ticks (never 25.2, 25.4 ...)
+    const xs = Math.max(1, niceStep((x1 - x0) / 4));
+    const labelW = big ? 54 : 40;
     for (let v = Math.ceil(x0 / xs) * xs, k = 0; v <= x1 && k < 40; v += xs, k++) {
       const x = fx(v);
-      if (x < PAD.left + 12 || x > PAD.left + pw - 12) continue;
+      if (x < PAD.left + labelW || x > PAD.left + pw - 12) continue;
+      this.ticks.x.push(v);
       ctx.fillText(fmtTick(v), x, PAD.top + ph + 2);
     }
     ctx.textAlign = 'left';

@@ -6,12 +6,19 @@ import { register, invalidate, invalidateFrame } from '../loop.js';
 import { history } from '../history.js';
 import { LineChart, nearestIndex } from './chart.js';
 import { layerColor } from '../colors.js';
-import { fmtInt, fmtFull, fmtF32 } from '../format.js';
+import { fmtInt, fmtFull, fmtF32, fmtLossFull } from '../format.js';
 import * as session from '../session.js';
 
 const TRAIN = '#1d2733';
 const TEST = '#8a3ffc';
 const BATCH = '#9aa5b1';
+
+let lossChart = null; let gradChart = null;
+
+/** The ticks each chart last drew (for tests). */
+export function chartTicks() {
+  return { loss: lossChart?.ticks ?? null, grad: gradChart?.ticks ?? null };
+}
 
 export function initCharts() {
   const $ = (s) => document.querySelector(s);
@@ -25,12 +32,13 @@ export function initCharts() {
       if (!f.n) return null;
       const i = nearestIndex(f.col('step'), x);
       const lines = [`step ${fmtInt(f.cols.step[i])}`,
-        `train loss ${fmtFull(f.cols.train[i])}`, `test loss ${fmtFull(f.cols.test[i])}`];
+        `train loss ${fmtLossFull(f.cols.train[i])}`, `test loss ${fmtLossFull(f.cols.test[i])}`];
       if (Number.isFinite(f.cols.trainAcc[i])) lines.push(`accuracy ${(100 * f.cols.trainAcc[i]).toFixed(2)}% / ${(100 * f.cols.testAcc[i]).toFixed(2)}%`);
       const b = history.batch;
       if (b.n) {
         const k = nearestIndex(b.col('step'), x);
-        lines.push(`batch loss at step ${fmtInt(b.cols.step[k])}: ${fmtF32(b.cols.loss[k])}`);
+        const v = b.cols.loss[k];
+        lines.push(`batch loss at step ${fmtInt(b.cols.step[k])}: ${Number.isFinite(v) ? fmtF32(v) : fmtLossFull(v)}`);
       }
       return lines;
     },
@@ -47,6 +55,7 @@ export function initCharts() {
     },
   });
 
+  lossChart = loss; gradChart = grads;
   on('frame', () => invalidateFrame('loss-chart', 'grad-chart'));
   on('ready', () => { legends(); invalidate('loss-chart', 'grad-chart'); });
   on('ui', () => { logBox.checked = store.ui.logScale; invalidate('loss-chart', 'grad-chart'); });

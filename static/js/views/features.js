@@ -5,11 +5,6 @@ import * as session from '../session.js';
 import { gridSurface } from '../canvas.js';
 import { diverging } from '../colors.js';
 
-// Fallback formulas if the server sends grids only for the active features.
-const FORMULAS = {
-  x1: (x) => x, x2: (x, y) => y, x1sq: (x) => x * x, x2sq: (x, y) => y * y,
-  x1x2: (x, y) => x * y, sinx1: (x) => Math.sin(x), sinx2: (x, y) => Math.sin(y),
-};
 
 export function initFeatures(onLayoutChange) {
   const box = document.querySelector('#features');
@@ -54,29 +49,22 @@ export function initFeatures(onLayoutChange) {
   }
 
   on('ready', (msg) => {
+    // The engine's own values of all seven features (ready.feature_grids, scaled to [-1, 1]).
     const grids = msg.feature_grids || {};
-    for (const b of box.children) drawFeature(b.querySelector('canvas'), b.dataset.feature, grids[b.dataset.feature]);
+    for (const b of box.children) drawFeature(b.querySelector('canvas'), grids[b.dataset.feature]);
     sync();
   });
   on('config', sync);
 }
 
-function drawFeature(canvas, name, grid) {
-  let rows = grid;
-  if (!rows) {
-    const f = FORMULAS[name];
-    if (!f) return;
-    const n = 16;
-    rows = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => f(-6 + (j + 0.5) * 12 / n, 6 - (i + 0.5) * 12 / n)));
-  }
+function drawFeature(canvas, rows) {
+  if (!rows || !rows.length) return;
   const h = rows.length; const w = rows[0].length;
-  let m = 0;
-  for (const r of rows) for (const v of r) m = Math.max(m, Math.abs(v));
   const s = gridSurface(w, h);
   const d = s.image.data;
   for (let i = 0; i < h; i++) {
     for (let j = 0; j < w; j++) {
-      const [r, g, b] = diverging(m ? rows[i][j] / m : 0);
+      const [r, g, b] = diverging(rows[i][j]);
       const k = (i * w + j) * 4;
       d[k] = r; d[k + 1] = g; d[k + 2] = b; d[k + 3] = 255;
     }

@@ -2,7 +2,7 @@
 // or class colours), the training points (test points on a toggle), and rings on the points
 // of the last mini-batch. Hover or tap for the value under the pointer.
 
-import { store, on } from '../store.js';
+import { store, on, emit } from '../store.js';
 import { register, invalidate, invalidateFrame } from '../loop.js';
 import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canvas.js';
 import { paintGrid, pointColor } from '../colors.js';
@@ -16,6 +16,7 @@ let grid = null;          // G x G surface of the output
 let points = null;        // the data points, pre-drawn at full resolution
 let pointsKey = '';
 let painted = null;
+let pointRad = 4;         // drawn radius of a data point (CSS px)
 
 export function initHeatmap() {
   canvas = document.querySelector('[data-testid="output-heatmap"]');
@@ -39,7 +40,15 @@ export function initHeatmap() {
     const p = localPoint(canvas, e);
     const text = valueAt(p.x, p.y);
     if (!text) { readout.hidden = true; return; }
-    readout.textContent = text;
+    const k = trainPointAt(p.x, p.y, e.pointerType === 'touch' ? 14 : 6);
+    canvas.classList.toggle('on-point', k >= 0);
+    readout.replaceChildren(text);
+    if (k >= 0) {
+      const line = document.createElement('div');
+      line.className = 'readout-hint';
+      line.textContent = `training point ${k}: click to explain it`;
+      readout.append(line);
+    }
     readout.hidden = false;
     const rw = readout.offsetWidth;
     readout.style.left = `${p.x + 14 + rw > size.w ? Math.max(0, p.x - rw - 14) : p.x + 14}px`;
@@ -48,11 +57,30 @@ export function initHeatmap() {
   canvas.addEventListener('pointermove', showAt);
   canvas.addEventListener('pointerdown', showAt);
   canvas.addEventListener('pointerleave', (e) => { if (e.pointerType !== 'touch') readout.hidden = true; });
+  // A click on a training point: that example, explained (views/explain.js).
+  canvas.addEventListener('click', (e) => {
+    const p = localPoint(canvas, e);
+    const k = trainPointAt(p.x, p.y, e.pointerType === 'touch' ? 14 : 6);
+    if (k >= 0) emit('explain-open', k);
+  });
   register('heatmap', render);
 }
 
 function toPx(x) { return ((x + DOMAIN) / (2 * DOMAIN)) * size.w; }
 function toPy(y) { return ((DOMAIN - y) / (2 * DOMAIN)) * size.h; }
+
+/** The training point nearest (px, py) within its radius plus `slack` CSS px, or -1. */
+function trainPointAt(px, py, slack) {
+  const train = store.ready?.data?.train;
+  if (!train || !size.w) return -1;
+  let best = -1; let bestD = (pointRad + slack) ** 2;
+  for (let k = 0; k < train.x.length; k++) {
+    const dx = toPx(train.x[k][0]) - px; const dy = toPy(train.x[k][1]) - py;
+    const d = dx * dx + dy * dy;
+    if (d < bestD) { bestD = d; best = k; }
+  }
+  return best;
+}
 
 function valueAt(px, py) {
   const f = store.frame;
@@ -86,6 +114,7 @@ function drawPoints() {
   const n = (ready.data.train?.x.length || 0) + (store.ui.showTest ? ready.data.test?.x.length || 0 : 0);
   const crowd = Math.min(1, Math.sqrt(600 / Math.max(1, n)));
   const rad = Math.max(2, (size.w / 110) * (lw > 1 ? 1.5 : 1) * Math.max(0.7, crowd));
+  pointRad = rad;
   const draw = (set, test) => {
     if (!set) return;
     p.lineWidth = test ? 1.2 * Math.sqrt(lw) : Math.sqrt(lw);

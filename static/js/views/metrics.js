@@ -1,39 +1,41 @@
-// The numbers above the heatmap: train and test loss, and accuracy for classification.
-// Exactly the engine's values (from the frame header), to 5 significant digits; the
-// title attribute carries the full float64 value.
+// The numbers above the heatmap: loss and (for classification) accuracy, train and test, in a
+// small table. Exactly the engine's values (from the frame header), to 5 significant digits; the
+// title attribute carries the full float64 value. A loss that is not a finite number (null in
+// the frame: the run diverged) shows as NOT_FINITE, like every other loss readout.
 
 import { store, on } from '../store.js';
 import { register, invalidateFrame, invalidate } from '../loop.js';
-import { fmtNum, fmtFull, fmtPct } from '../format.js';
+import { fmtLoss, fmtLossFull, fmtFull, fmtPct, NOT_FINITE } from '../format.js';
 
 export function initMetrics() {
   const $ = (s) => document.querySelector(s);
-  const train = $('[data-testid="train-loss"]');
-  const test = $('[data-testid="test-loss"]');
-  const acc = $('[data-testid="accuracy"]');
-  const accBox = $('[data-testid="accuracy-box"]');
+  const trainLoss = $('[data-testid="train-loss"]');
+  const testLoss = $('[data-testid="test-loss"]');
+  const trainAcc = $('[data-testid="train-accuracy"]');
+  const testAcc = $('[data-testid="test-accuracy"]');
+  const accRow = $('[data-testid="accuracy-box"]');
   on('frame', () => invalidateFrame('metrics'));
   on('ready', () => invalidate('metrics'));
   register('metrics', () => {
     const h = store.frame?.header;
-    set(train, h?.train_loss, h ? fmtFull(h.train_loss) : '');
-    set(test, h?.test_loss, h ? fmtFull(h.test_loss) : '');
+    setLoss(trainLoss, h, h?.train_loss);
+    setLoss(testLoss, h, h?.test_loss);
     const cls = store.kind === 'classification';
-    accBox.hidden = !cls;
+    accRow.hidden = !cls;
     if (cls) {
-      const ok = h && h.train_accuracy !== null && h.train_accuracy !== undefined;
-      const text = ok ? [`train ${fmtPct(h.train_accuracy)}`, `test ${fmtPct(h.test_accuracy)}`] : ['–', ''];
-      if (acc.dataset.text !== text.join('|')) {
-        acc.dataset.text = text.join('|');
-        acc.replaceChildren(...text.map((t) => { const sp = document.createElement('span'); sp.textContent = t; return sp; }));
-      }
-      acc.title = ok ? `train ${fmtFull(h.train_accuracy)}, test ${fmtFull(h.test_accuracy)}` : '';
+      setText(trainAcc, h ? fmtPct(h.train_accuracy) : '–', h ? fmtFull(h.train_accuracy) : '');
+      setText(testAcc, h ? fmtPct(h.test_accuracy) : '–', h ? fmtFull(h.test_accuracy) : '');
     }
   });
 }
 
-function set(el, v, full) {
-  const text = v === null || v === undefined ? (store.diverged ? 'NaN' : '–') : fmtNum(v);
+function setLoss(el, h, v) {
+  if (!h) { setText(el, '–', ''); return; }
+  const text = fmtLoss(v);
+  setText(el, text, text === NOT_FINITE ? 'not a finite number: training diverged' : fmtLossFull(v));
+}
+
+function setText(el, text, title) {
   if (el.textContent !== text) el.textContent = text;
-  el.title = full;
+  if (el.title !== title) el.title = title;
 }

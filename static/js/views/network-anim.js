@@ -6,7 +6,7 @@
 // Slow speeds (<= 4 steps/s) and single steps animate; faster runs show |gradient| live.
 
 import { store } from '../store.js';
-import { fmtNum, fmtInt } from '../format.js';
+import { fmtLoss, fmtInt } from '../format.js';
 
 export const SLOW_SPEED = 4;
 export const PHASES = [
@@ -66,7 +66,7 @@ export function caption(anim) {
       case 'forward':
         return { phase: 'forward', tag: '1 · Forward', text: `Step ${fmtInt(h.step)}: the mini-batch of ${fmtInt(B)} point${B === 1 ? '' : 's'} flows through the network, layer by layer.` };
       case 'loss':
-        return { phase: 'loss', tag: '2 · Loss', text: `At the output the ${lossName(c.loss)} of this batch is ${fmtNum(h.batch_loss)}.` };
+        return { phase: 'loss', tag: '2 · Loss', text: `At the output the ${lossName(c.loss)} of this batch is ${fmtLoss(h.batch_loss)}.` };
       case 'backward':
         return { phase: 'backward', tag: '3 · Backward', text: 'The error flows back from the loss: each edge gets its gradient dL/dw (brighter = larger |gradient|).' };
       default: {

@@ -9,7 +9,7 @@ import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canv
 import { computeLayout, edgePath, hitTest, bezier } from './network-layout.js';
 import { maybeAnimate, animState, caption, isSlow } from './network-anim.js';
 import { paintGrid, divergingLut, rgbCss, NEG, POS } from '../colors.js';
-import { fmtNum } from '../format.js';
+import { fmtNum, fmtLoss } from '../format.js';
 import * as inspector from './inspector.js';
 import { initLayerControls, placeLayerControls } from './layers.js';
 
@@ -336,7 +336,7 @@ function drawLossLabel(anim, lw) {
   const col = layout.nodes[layout.L - 1];
   const last = col[col.length - 1];
   const x = last.x; const y = last.y + last.s / 2 + 8;
-  const text = `loss ${fmtNum(store.frame.header.batch_loss)}`;
+  const text = `loss ${fmtLoss(store.frame.header.batch_loss)}`;
   const fs = 13 * (lw > 1 ? 1.5 : 1);
   ctx.font = `600 ${fs}px system-ui, sans-serif`;
   const tw = ctx.measureText(text).width;

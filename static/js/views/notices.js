@@ -3,6 +3,7 @@
 
 import { store, on } from '../store.js';
 import * as session from '../session.js';
+import { NOT_FINITE } from '../format.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -11,17 +12,27 @@ export function initNotices() {
   const toasts = $('[data-testid="toasts"]');
   const banner = $('[data-testid="divergence-banner"]');
   const urlNotice = $('[data-testid="url-notice"]');
+  const idleNotice = $('[data-testid="idle-notice"]');
   let countdown = null;
 
   function showConnection(c) {
     clearInterval(countdown);
     conn.dataset.state = c.state;
+    idleNotice.hidden = c.state !== 'idle';
+    document.body.classList.toggle('is-idle', c.state === 'idle');
     const text = {
       connecting: 'connecting…',
       reconnecting: 'reconnecting…',
       open: 'connected',
     }[c.state];
     if (text) { conn.textContent = text; conn.title = ''; return; }
+    if (c.state === 'idle') {
+      // Closed by the server after a long pause (code 1001): wait for the learner.
+      conn.textContent = 'idle · click to reconnect';
+      conn.title = `${c.detail}. Click, or press any key, to reconnect.`;
+      idleNotice.querySelector('.idle-reason').textContent = idleReason(c.detail);
+      return;
+    }
     const tick = () => {
       const s = Math.max(0, Math.ceil((c.retryAt - Date.now()) / 1000));
       conn.textContent = `${c.state === 'full' ? 'server full' : 'disconnected'} · retry in ${s} s`;
@@ -33,6 +44,11 @@ export function initNotices() {
   on('connection', showConnection);
   conn.addEventListener('click', () => session.retryNow());
   showConnection(store.connection);
+  // After an idle close any click reconnects (the teacher is back); keys: keyboard.js.
+  document.addEventListener('pointerdown', () => {
+    if (store.connection.state === 'idle') session.retryNow();
+  }, true);
+  idleNotice.querySelector('[data-testid="reconnect"]').addEventListener('click', () => session.retryNow());
 
   function toast({ title, text, info }) {
     const el = document.createElement('div');
@@ -71,7 +87,8 @@ export function initNotices() {
     const msg = store.status.state === 'diverged' && store.status.message
       ? store.status.message
       : 'the loss stopped being a number (NaN or infinity): the updates grew too large. Lower the learning rate and reset.';
-    banner.querySelector('.banner-text').textContent = capitalise(msg);
+    const text = capitalise(msg).replace(/\.?$/, '.');
+    banner.querySelector('.banner-text').textContent = `${text} Losses that are not finite numbers show as ${NOT_FINITE}.`;
   }
   on('status', showDivergence);
   on('frame', showDivergence);
@@ -88,6 +105,12 @@ export function initNotices() {
       `The link had settings this page cannot use, so their defaults are used: ${problems.join('; ')}.`;
   });
   urlNotice.querySelector('.banner-close').addEventListener('click', () => { urlNotice.hidden = true; });
+}
+
+/** The server's close reason, minus its "reload" advice (the page reconnects without a reload). */
+function idleReason(reason) {
+  const r = String(reason || '').replace(/[;,.]?\s*reload to go on\.?$/i, '').trim();
+  return r ? `${capitalise(r)}.` : 'The server closed this session after a long pause.';
 }
 
 function capitalise(s) { return s ? s[0].toUpperCase() + s.slice(1) : s; }

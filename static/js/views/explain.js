@@ -1,0 +1,447 @@
+// One example, explained: a training point followed through the network with the engine's own
+// numbers (the server's `explanation` message): its inputs, every neuron's z and a, the loss,
+// every neuron's delta dL/dz, and for the chosen edge dL/dw = a_prev x delta written out.
+//
+// Opened by the "Explain one point" button, the x key, or a click on a training point of the
+// output heatmap. Closed by Escape or its close button. While it is open and training is
+// paused, every new step asks again, so single steps show their numbers change.
+
+import { store, on, emit, trainCount } from '../store.js';
+import * as session from '../session.js';
+import { fmtNum, fmtFull, fmtInt, fmtLoss, NOT_FINITE } from '../format.js';
+import { CLASS_CSS } from '../colors.js';
+
+const $ = (sel) => document.querySelector(sel);
+const SUB = '₀₁₂₃₄₅₆₇₈₉';
+const sub = (n) => String(n).split('').map((d) => SUB[+d] ?? d).join('');
+
+let box; let opener;
+let index = null;        // the training example shown (or asked for)
+let pending = null;      // the index asked for, until its explanation arrives
+let msg = null;          // the explanation shown
+let atStep = null;       // the step whose weights it used
+let fresh = false;       // paused when it arrived: the newest frame holds the same weights
+let sel = null;          // the chosen edge {l, i, j}: W[l][i, j]
+
+/** Four significant digits for the chain-rule numbers; non-finite as NOT_FINITE. */
+function n4(x) { return x === null || x === undefined || !Number.isFinite(x) ? NOT_FINITE : fmtNum(x, 4); }
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** A number as shown (4 digits) with its exact float64 value in the title. */
+function num(x, testid) {
+  const s = el('span', 'ex-num', n4(x));
+  s.title = fmtFull(x);
+  if (testid) s.dataset.testid = testid;
+  return s;
+}
+
+export function initExplainer() {
+  box = $('[data-testid="explainer"]');
+  opener = $('[data-testid="explain-open"]');
+  opener.addEventListener('click', () => (box.hidden ? open(defaultIndex()) : close()));
+  box.querySelector('[data-testid="explain-close"]').addEventListener('click', close);
+  box.querySelector('[data-testid="explain-prev"]').addEventListener('click', () => go(-1));
+  box.querySelector('[data-testid="explain-next"]').addEventListener('click', () => go(1));
+  box.querySelector('[data-testid="explain-batch"]').addEventListener('click', () => {
+    const b = store.frame?.arrays.batch;
+    if (!b?.length) return;
+    let k = b[Math.floor(Math.random() * b.length)];
+    if (b.length > 1) while (k === index) k = b[Math.floor(Math.random() * b.length)];
+    ask(k);
+  });
+  const input = box.querySelector('[data-testid="explain-index"]');
+  input.addEventListener('change', () => {
+    const k = Number(input.value);
+    if (Number.isInteger(k) && k >= 0 && k < trainCount()) ask(k);
+    else input.value = String(index ?? 0);
+  });
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !box.hidden) close(); });
+  on('explain-open', (k) => open(k ?? defaultIndex()));
+  on('explain-toggle', () => (box.hidden ? open(defaultIndex()) : close()));
+  on('explanation', onExplanation);
+  on('ready', () => { if (!box.hidden) close(); });
+  on('frame', onFrame);
+  on('status', () => { if (!box.hidden) renderStale(); });
+  on('error', (m) => {
+    if (pending !== null && m.field === 'index') { pending = null; renderStale(); }
+  });
+}
+
+function defaultIndex() {
+  if (index !== null && index < trainCount()) return index;
+  const b = store.frame?.arrays.batch;
+  return b?.length ? b[0] : 0;
+}
+
+function open(k) {
+  if (!store.ready) return;
+  const top = $('.topbar')?.getBoundingClientRect().bottom ?? 0;
+  box.style.setProperty('--ex-top', `${Math.round(top + 6)}px`);
+  box.hidden = false;
+  opener.setAttribute('aria-expanded', 'true');
+  document.body.classList.add('explaining');
+  if (k !== index || !msg) { msg = null; renderLoading(); }
+  ask(k);
+  box.querySelector('[data-testid="explain-close"]').focus({ preventScroll: true });
+}
+
+export function close() {
+  if (box.hidden) return;
+  box.hidden = true;
+  opener.setAttribute('aria-expanded', 'false');
+  document.body.classList.remove('explaining');
+  pending = null;
+  if (box.contains(document.activeElement)) opener.focus({ preventScroll: true });
+}
+
+function go(d) {
+  const n = trainCount();
+  if (!n) return;
+  ask(((index ?? 0) + d + n) % n);
+}
+
+function ask(k) {
+  index = k;
+  pending = k;
+  box.querySelector('[data-testid="explain-index"]').value = String(k);
+  session.explain(k);
+}
+
+function onFrame() {
+  if (box.hidden || pending !== null || index === null) return;
+  const h = store.frame?.header;
+  // Paused after a step (or an edit): the weights changed, so ask again for the new numbers.
+  if (h && h.state === 'paused' && !store.running && h.step !== atStep) ask(index);
+  else if (h && h.step !== atStep) renderStale();
+}
+
+function onExplanation(m) {
+  store.explanation = m;
+  if (box.hidden || m.index !== pending) return;
+  pending = null;
+  msg = m;
+  const h = store.frame?.header;
+  atStep = h ? h.step : 0;
+  fresh = !store.running;
+  const L = m.layers.length;
+  if (!sel || sel.l >= L || sel.i >= m.layers[sel.l].a_prev.length || sel.j >= m.layers[sel.l].delta.length) {
+    sel = { l: L - 1, i: argMaxAbs(m.layers[L - 1].dL_dW.map((row) => row[0])), j: 0 };
+  }
+  render();
+}
+
+function argMaxAbs(a) {
+  let best = 0;
+  a.forEach((v, i) => { if (Math.abs(v) > Math.abs(a[best])) best = i; });
+  return best;
+}
+
+// ---- names --------------------------------------------------------------------------------
+
+function featureLabel(i) {
+  const name = store.topology.features[i];
+  return store.hello.options.features.find((f) => f.name === name)?.label || name;
+}
+
+/** Layer l of the network (0 = inputs, 1..L-1 hidden, L = output), neuron j. */
+function neuronName(l, j) {
+  const L = store.topology.sizes.length - 1;
+  if (l === 0) return featureLabel(j);
+  if (l === L) return store.topology.sizes[L] > 1 ? `output ${j}` : 'output';
+  return `layer ${l} · n${sub(j + 1)}`;
+}
+
+function shortName(l, j) {
+  const L = store.topology.sizes.length - 1;
+  if (l === 0) return featureLabel(j);
+  if (l === L) return store.topology.sizes[L] > 1 ? `out${sub(j)}` : 'out';
+  return `n${sub(j + 1)}`;
+}
+
+function classText(y) {
+  if (store.kind === 'regression') return `target ${n4(y)}`;
+  const colour = ['orange', 'blue', 'green', 'purple', 'red'][y] || '';
+  return `class ${y}${colour ? ` (${colour})` : ''}`;
+}
+
+const LOSS_NAMES = { bce: 'binary cross-entropy', cross_entropy: 'cross-entropy', mse: 'mean squared error' };
+
+// ---- rendering ----------------------------------------------------------------------------
+
+function renderLoading() {
+  box.querySelector('[data-testid="explain-summary"]').textContent = 'Asking the engine…';
+  for (const id of ['explain-net', 'explain-formula', 'explain-why', 'explain-edges']) {
+    const e = box.querySelector(`[data-testid="${id}"]`);
+    e.replaceChildren();
+    delete e.dataset.key;
+  }
+}
+
+function renderStale() {
+  const note = box.querySelector('[data-testid="explain-stale"]');
+  const h = store.frame?.header;
+  const stale = msg && h && h.step !== atStep;
+  note.hidden = !stale;
+  if (stale) {
+    note.replaceChildren(`These numbers are from step ${fmtInt(atStep)}; training is at step ${fmtInt(h.step)}. `);
+    const b = el('button', 'ex-refresh', 'Refresh');
+    b.type = 'button';
+    b.addEventListener('click', () => ask(index));
+    note.append(b);
+  }
+}
+
+function render() {
+  if (!msg || !store.topology) return;
+  const m = msg;
+  const data = store.ready.data.train;
+  const pt = data.x[m.index];
+  const y = data.y[m.index];
+  const summary = box.querySelector('[data-testid="explain-summary"]');
+  summary.replaceChildren();
+  const dot = el('span', 'ex-dot');
+  if (store.kind !== 'regression') dot.style.background = CLASS_CSS[y % CLASS_CSS.length];
+  summary.append(dot,
+    `Training point ${fmtInt(m.index)} at x₁ = ${n4(pt[0])}, x₂ = ${n4(pt[1])}, ${classText(y)}. `,
+    `Weights of step ${fmtInt(atStep)}${fresh ? '' : ' (while training)'}. `);
+  const lossBit = el('strong', null, `Loss for this point: ${fmtLoss(m.loss)}`);
+  summary.append(lossBit, ` (${LOSS_NAMES[store.config.loss] || store.config.loss}).`);
+  box.querySelector('[data-testid="explain-total"]').textContent = fmtInt(trainCount());
+  renderNet();
+  renderSelection();
+  renderStale();
+}
+
+function renderNet() {
+  const m = msg;
+  const L = m.layers.length;
+  const acts = store.topology.activations || [];
+  const net = box.querySelector('[data-testid="explain-net"]');
+  net.replaceChildren();
+  net.style.setProperty('--ex-cols', String(L + 2));
+  // inputs
+  const inCol = column('Inputs', 'the features of this point');
+  m.x.forEach((v, i) => {
+    const c = card(0, i, shortName(0, i));
+    c.querySelector('.ex-card-head').append(num(v, `explain-x-${i}`));
+    inCol.append(c);
+  });
+  net.append(inCol);
+  // layers
+  for (let l = 0; l < L; l++) {
+    const ly = m.layers[l];
+    const last = l === L - 1;
+    const col = column(last ? 'Output' : `Layer ${l + 1}`, acts[l] || '');
+    ly.z.forEach((z, j) => {
+      const c = card(l + 1, j, shortName(l + 1, j));
+      const d = ly.delta[j];
+      const arrow = el('span', `ex-want ${d < 0 ? 'up' : d > 0 ? 'down' : ''}`, d < 0 ? '▲' : d > 0 ? '▼' : '•');
+      arrow.title = d < 0 ? 'to lower the loss, z should go up (δ < 0)' : d > 0 ? 'to lower the loss, z should go down (δ > 0)' : 'z does not matter to the loss here';
+      const head = c.querySelector('.ex-card-head');
+      head.append(row('δ', d, `explain-delta-${l}-${j}`, 'ex-delta'), arrow);
+      const za = el('div', 'ex-za');
+      za.append(row('z', z, `explain-z-${l}-${j}`), row('a', ly.a[j], `explain-a-${l}-${j}`));
+      c.append(za);
+      c.addEventListener('pointerenter', () => pick({ l, j }));
+      c.addEventListener('focus', () => pick({ l, j }));
+      c.addEventListener('click', () => pick({ l, j }));
+      col.append(c);
+    });
+    net.append(col);
+  }
+  // loss
+  const lc = column('Loss', LOSS_NAMES[store.config.loss] || store.config.loss);
+  const c = el('div', 'ex-card ex-loss');
+  const out = m.layers[L - 1];
+  const probs = outputProbs(out.a);
+  const link = store.config.loss === 'bce' ? 'σ(z)' : 'softmax';
+  if (probs) probs.forEach((p, k) => c.append(row(probs.length > 1 ? `p${sub(k)}` : `p = ${link}`, p, `explain-p-${k}`)));
+  c.append(row('target y', targetValue(m.target), 'explain-target'));
+  c.append(row('L', m.loss, 'explain-loss', 'ex-lossval'));
+  lc.append(c);
+  net.append(lc);
+  markSelection();
+}
+
+function column(title, subtitle) {
+  const col = el('div', 'ex-col');
+  const h = el('div', 'ex-col-head', title);
+  if (subtitle) h.append(el('span', 'ex-col-sub', subtitle));
+  col.append(h);
+  return col;
+}
+
+function card(l, j, name) {
+  const c = el(l === 0 ? 'div' : 'button', 'ex-card');
+  if (l > 0) c.type = 'button';
+  c.dataset.l = String(l);
+  c.dataset.j = String(j);
+  c.dataset.testid = `explain-neuron-${l}-${j}`;
+  const head = el('div', 'ex-card-head');
+  head.append(el('span', 'ex-name', name));
+  c.append(head);
+  return c;
+}
+
+function row(label, value, testid, cls) {
+  const r = el('div', `ex-row${cls ? ` ${cls}` : ''}`);
+  r.append(el('span', 'ex-k', label), num(value, testid));
+  return r;
+}
+
+/** bce: p = sigmoid(z); cross_entropy: softmax; mse: none (the output is the prediction). */
+function outputProbs(a) {
+  const loss = store.config.loss;
+  if (loss === 'bce') return a.map((z) => 1 / (1 + Math.exp(-z)));
+  if (loss === 'cross_entropy') {
+    const mx = Math.max(...a);
+    const e = a.map((z) => Math.exp(z - mx));
+    const s = e.reduce((p, q) => p + q, 0);
+    return e.map((v) => v / s);
+  }
+  return null;
+}
+
+function targetValue(t) { return Array.isArray(t) ? (t.length === 1 ? t[0] : NaN) : t; }
+
+/** Choose the edge into neuron j of weight layer l (keeping the source if it fits). */
+function pick({ l, j, i }) {
+  const ly = msg.layers[l];
+  const src = i ?? (sel && sel.l === l && sel.i < ly.a_prev.length ? sel.i : argMaxAbs(ly.dL_dW.map((r) => r[j])));
+  if (sel && sel.l === l && sel.i === src && sel.j === j) return;
+  sel = { l, i: src, j };
+  renderSelection();
+}
+
+function markSelection() {
+  for (const c of box.querySelectorAll('.ex-card')) {
+    const l = Number(c.dataset.l); const j = Number(c.dataset.j);
+    c.classList.toggle('src', !!sel && l === sel.l && j === sel.i);
+    c.classList.toggle('dst', !!sel && l === sel.l + 1 && j === sel.j);
+  }
+}
+
+function renderSelection() {
+  if (!msg || !sel) return;
+  markSelection();
+  const { l, i, j } = sel;
+  const ly = msg.layers[l];
+  const aPrev = ly.a_prev[i]; const delta = ly.delta[j]; const g = ly.dL_dW[i][j];
+  const f = box.querySelector('[data-testid="explain-formula"]');
+  f.dataset.l = String(l); f.dataset.i = String(i); f.dataset.j = String(j);
+  f.replaceChildren(
+    el('div', 'ex-formula-what', `Edge ${neuronName(l, i)} → ${neuronName(l + 1, j)}`),
+  );
+  const line = el('div', 'ex-formula-line');
+  line.append('dL/dw = a', el('sub', null, 'prev'), ' × δ = ', num(aPrev, 'explain-a-prev'), ' × ',
+    num(delta, 'explain-delta'), ' = ');
+  const res = num(g, 'explain-dw');
+  res.classList.add('ex-result');
+  line.append(res);
+  f.append(line);
+  renderWhy(l + 1, j);
+  const key = `${l}|${j}|${msg.index}|${atStep}`;
+  const list = box.querySelector('[data-testid="explain-edges"]');
+  if (list.dataset.key === key) {
+    for (const r of list.querySelectorAll('.ex-edge[data-i]')) r.classList.toggle('on', Number(r.dataset.i) === i);
+  } else {
+    list.dataset.key = key;
+    renderEdges(l, j);
+  }
+}
+
+/** Where the target neuron's delta comes from, with numbers. */
+function renderWhy(layer, j) {
+  const why = box.querySelector('[data-testid="explain-why"]');
+  why.replaceChildren();
+  const L = msg.layers.length;
+  const ly = msg.layers[layer - 1];
+  const d = ly.delta[j];
+  const name = neuronName(layer, j);
+  const act = store.topology.activations?.[layer - 1] || 'linear';
+  const line = el('div', 'ex-why-line');
+  if (layer === L) {
+    const loss = store.config.loss;
+    const t = msg.target;
+    if (loss === 'bce') {
+      const p = outputProbs(ly.a)[j]; const y = targetValue(t);
+      line.append(`δ of the ${name} = p − y = `, num(p), ' − ', num(y), ' = ', num(d));
+    } else if (loss === 'cross_entropy') {
+      const p = outputProbs(ly.a)[j]; const y = j === t ? 1 : 0;
+      line.append(`δ of ${name} = p${sub(j)} − [y = ${j}] = `, num(p), ' − ', String(y), ' = ', num(d));
+    } else {
+      const K = ly.a.length; const y = Array.isArray(t) ? t[j] : t;
+      line.append(`δ of the ${name} = 2 (a − y)${K > 1 ? ` / ${K}` : ''}${act === 'linear' ? '' : ` × ${act}′(z)`} = 2 × (`,
+        num(ly.a[j]), ' − ', num(y), `)${K > 1 ? ` / ${K}` : ''}${act === 'linear' ? '' : ` × ${n4(dAct(act, ly.z[j], ly.a[j]))}`} = `, num(d));
+    }
+  } else {
+    const next = msg.layers[layer];
+    const fp = dAct(act, ly.z[j], ly.a[j]);
+    const w = fresh && store.frame?.header.step === atStep ? weightsFrom(layer, j) : null;
+    line.append(`δ of ${name} = ${act}′(z) × Σ w·δ(next layer) = `);
+    if (w) {
+      const s = w.reduce((acc, wk, k) => acc + wk * next.delta[k], 0);
+      line.append(num(fp), ' × ', num(s), ' = ', num(d));
+      const terms = el('div', 'ex-why-terms');
+      terms.append('Σ w·δ = ', ...w.flatMap((wk, k) => [k ? ' + ' : '', num(wk), '·', num(next.delta[k])]));
+      why.append(line, terms);
+      return;
+    }
+    line.append(num(fp), ' × Σ w·δ = ', num(d));
+  }
+  why.append(line);
+}
+
+/** Outgoing weights of neuron j in layer `layer` (1..L-1), from the newest frame. */
+function weightsFrom(layer, j) {
+  const lay = store.layout?.layers[layer];
+  const p = store.frame?.arrays.params;
+  if (!lay || !p) return null;
+  return Array.from({ length: lay.fanOut }, (_, k) => p[lay.w + j * lay.fanOut + k]);
+}
+
+function sigmoid(z) { return 1 / (1 + Math.exp(-z)); }
+
+/** f'(z) as the engine defines it (engine/activations.py). */
+function dAct(name, z, a) {
+  switch (name) {
+    case 'relu': return z > 0 ? 1 : 0;
+    case 'leaky_relu': return z > 0 ? 1 : 0.01;
+    case 'elu': return z > 0 ? 1 : a + 1;
+    case 'tanh': return 1 - a * a;
+    case 'sigmoid': return a * (1 - a);
+    case 'silu': { const s = sigmoid(z); return s * (1 + z * (1 - s)); }
+    case 'softplus': return z > 20 ? 1 : sigmoid(z);
+    default: return 1;
+  }
+}
+
+/** Every edge into neuron j of weight layer l, each dL/dw = a_prev x delta; hover to choose. */
+function renderEdges(l, j) {
+  const box_ = box.querySelector('[data-testid="explain-edges"]');
+  const ly = msg.layers[l];
+  box_.replaceChildren(el('div', 'ex-edges-head', `Every edge into ${neuronName(l + 1, j)}:`));
+  const list = el('div', 'ex-edge-list');
+  ly.a_prev.forEach((a, i) => {
+    const r = el('button', `ex-edge${sel.i === i ? ' on' : ''}`);
+    r.type = 'button';
+    r.dataset.testid = `explain-edge-${l}-${i}-${j}`;
+    r.dataset.i = String(i);
+    r.append(el('span', 'ex-edge-from', `${shortName(l, i)}:`), num(a), ' × ', num(ly.delta[j]), ' = ', num(ly.dL_dW[i][j]));
+    const choose = () => pick({ l, j, i });
+    r.addEventListener('pointerenter', choose);
+    r.addEventListener('focus', choose);
+    r.addEventListener('click', choose);
+    list.append(r);
+  });
+  const b = el('div', 'ex-edge ex-bias');
+  b.append(el('span', 'ex-edge-from', 'bias:'), 'dL/db = δ = ', num(ly.dL_db[j]));
+  list.append(b);
+  box_.append(list);
+}
