@@ -19,7 +19,7 @@ class Settings:
     # Capacity and fairness.
     max_sessions: int = 300  # per process
     max_sessions_per_client: int = 250  # per client address (a classroom often shares one)
-    max_steps_per_second: int = 20000  # per session, the "max" speed
+    max_steps_per_second: int = 50000  # per session, the "max" speed
     frame_rate: float = 30.0  # frames per second per session, at most 60
     # Network and data size caps.
     max_hidden_layers: int = 6
