@@ -95,11 +95,6 @@ export function pointColor(y, kind) {
   return CLASS_CSS[y % CLASS_CSS.length];
 }
 
-/** Edge colour by sign with an opacity. */
-export function signColor(v, alpha = 1) {
-  return rgbCss(v < 0 ? NEG : POS, alpha);
-}
-
 /** Layer colours for the gradient-norm chart: first layer dark purple ... output yellow-green. */
 const LAYER_RAMP = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [190, 210, 40], [235, 160, 30], [200, 60, 60]];
 export function layerColor(l, L) {

@@ -36,14 +36,6 @@ export function decodeFrame(buffer) {
   return { header, arrays, meta };
 }
 
-/** u1 quantised values -> Float32Array: value = lo + (hi - lo) * q / 255. */
-export function dequantize(q, lo, hi) {
-  const out = new Float32Array(q.length);
-  const k = (hi - lo) / 255;
-  for (let i = 0; i < q.length; i++) out[i] = lo + k * q[i];
-  return out;
-}
-
 /**
  * The flat parameter layout for sizes [d_in, h1, ..., d_out]:
  * W0 (fan_in x fan_out, row-major), W1, ..., then b0, b1, ...
@@ -72,10 +64,3 @@ export function biasIndex(layout, l, j) {
   return layout.layers[l].b + j;
 }
 
-/** Split flat arrays into per-layer {weights, biases} views, as decode_frame's `layers` does. */
-export function splitLayers(flat, layout) {
-  return layout.layers.map((L) => ({
-    weights: flat.subarray(L.w, L.w + L.fanIn * L.fanOut),
-    biases: flat.subarray(L.b, L.b + L.fanOut),
-  }));
-}

@@ -16,16 +16,19 @@ pytestmark = pytest.mark.browser
 # Every metric number fully inside its panel: no clipping, no ellipsis.
 JS_METRICS_CLIPPED = """() => {
   const panel = document.querySelector('.output-panel').getBoundingClientRect();
-  const table = document.querySelector('[data-testid="metrics"]');
+  const box = document.querySelector('[data-testid="metrics"]');
   const bad = [];
-  if (table.scrollWidth > table.parentElement.clientWidth + 1) bad.push('table wider than its box');
-  for (const el of table.querySelectorAll('output, th')) {
+  if (box.scrollWidth > box.clientWidth + 1) bad.push('metrics wider than their box');
+  for (const el of box.querySelectorAll('output, .metric-label')) {
     if (el.closest('[hidden]')) continue;
     const r = el.getBoundingClientRect();
     const style = getComputedStyle(el);
     if (r.right > panel.right - 2 || r.left < panel.left) bad.push(`${el.textContent} outside`);
-    if (style.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth) bad.push(`${el.textContent} ellipsis`);
-    if (parseFloat(style.fontSize) < 10) bad.push(`${el.textContent} font ${style.fontSize}`);
+    const cell = el.closest('.metric, .acc-item, .metric-acc').getBoundingClientRect();
+    if (r.right > cell.right + 1) bad.push(`${el.textContent} overflows its cell`);
+    if (style.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth)
+      bad.push(`${el.textContent} ellipsis`);
+    if (parseFloat(style.fontSize) < 11) bad.push(`${el.textContent} font ${style.fontSize}`);
   }
   return bad;
 }"""
@@ -41,7 +44,8 @@ def test_metrics_are_never_cut_off(browser: Browser, server: Server, width: int,
     try:
         page = ctx.new_page()
         # A fast learner, so accuracy reaches 100% and the losses have their widest digits.
-        open_app(page, server, "#dataset=gauss&learning_rate=0.3" + ("&projector=1" if projector else ""))
+        link = "#dataset=gauss&learning_rate=0.3" + ("&projector=1" if projector else "")
+        open_app(page, server, link)
         for _ in range(4):
             page.get_by_test_id("step-epoch").click()
         page.wait_for_function("() => window.__bpp.lastHeader.step === 100")
@@ -129,7 +133,8 @@ def test_frames_of_a_left_run_are_never_shown(page: Page, server: Server,
       window.__mismatch = [];
       const tick = () => {
         const h = window.__bpp.lastHeader; const s = window.__bpp.state();
-        if (h && s.topology && (h.run !== s.run || JSON.stringify(h.sizes) !== JSON.stringify(s.topology.sizes)))
+        const sizes = s.topology && JSON.stringify(s.topology.sizes);
+        if (h && sizes && (h.run !== s.run || JSON.stringify(h.sizes) !== sizes))
           window.__mismatch.push([h.run, s.run, h.sizes, s.topology.sizes]);
         requestAnimationFrame(tick);
       };

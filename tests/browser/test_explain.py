@@ -1,4 +1,4 @@
-"""One example, explained: the engine's chain rule for one training point, shown with its numbers."""
+"""One example, explained: the engine's chain rule for one training point, with its numbers."""
 
 from __future__ import annotations
 
@@ -54,29 +54,30 @@ def test_explainer_shows_the_engines_numbers(page: Page, server: Server) -> None
     # Inputs, every neuron's z, a and delta, the loss.
     for i, v in enumerate(m["x"]):
         check(page, f"explain-x-{i}", v)
-    for l, layer in enumerate(m["layers"]):
+    for n, layer in enumerate(m["layers"]):
         for j in range(len(layer["z"])):
-            check(page, f"explain-z-{l}-{j}", layer["z"][j])
-            check(page, f"explain-a-{l}-{j}", layer["a"][j])
-            check(page, f"explain-delta-{l}-{j}", layer["delta"][j])
+            check(page, f"explain-z-{n}-{j}", layer["z"][j])
+            check(page, f"explain-a-{n}-{j}", layer["a"][j])
+            check(page, f"explain-delta-{n}-{j}", layer["delta"][j])
     check(page, "explain-loss", m["loss"])
 
     # The chosen edge: dL/dw = a_prev x delta, each factor and the product the engine's.
     def check_formula() -> tuple[int, int, int]:
         f = page.get_by_test_id("explain-formula")
-        l, i, j = (int(f.get_attribute(f"data-{k}") or -1) for k in "lij")
-        layer = m["layers"][l]
+        n, i, j = (int(f.get_attribute(f"data-{k}") or -1) for k in "lij")
+        layer = m["layers"][n]
         a_prev, delta, dw = layer["a_prev"][i], layer["delta"][j], layer["dL_dW"][i][j]
         assert dw == a_prev * delta  # the engine's product, bit for bit
         check(page, "explain-a-prev", a_prev)
         check(page, "explain-delta", delta)
         check(page, "explain-dw", dw)
         expect(f).to_contain_text("dL/dw")
-        return l, i, j
+        return n, i, j
 
     assert check_formula()[0] == len(m["layers"]) - 1  # starts at the edges into the output
-    # Hover a first-layer neuron, then one of its edges: that edge is written out.
-    page.get_by_test_id("explain-neuron-1-2").hover()
+    # Click a first-layer neuron, then hover one of its edges: that edge is written out.
+    page.get_by_test_id("explain-neuron-1-2").click()
+    expect(page.get_by_test_id("explain-edges")).to_contain_text("Every edge into layer 1")
     page.get_by_test_id("explain-edge-0-1-2").hover()
     expect(page.get_by_test_id("explain-formula")).to_have_attribute("data-l", "0")
     expect(page.get_by_test_id("explain-formula")).to_have_attribute("data-i", "1")

@@ -4,7 +4,7 @@
 import { fitCanvas, onResize, localPoint, lineScale } from '../canvas.js';
 import { fmtTick } from '../format.js';
 
-const PAD = { left: 40, right: 6, top: 6, bottom: 15 };
+
 
 export class LineChart {
   /** readout(xValue) -> text lines for the hover readout; onChange() asks for a redraw. */
@@ -18,7 +18,9 @@ export class LineChart {
     this.hoverPx = null;
     this.xr = [0, 1];
     this.ticks = { x: [], y: [] };   // the values last drawn as tick labels
-    onResize(canvas, (box) => { this.size = fitCanvas(canvas, box); onChange(); });
+    this.fontPx = 10;
+    this.pad = { left: 40, right: 6, top: 6, bottom: 15 };
+    onResize(canvas, (box) => { this.size = fitCanvas(canvas, box); this.refreshFont(); onChange(); });
     const move = (e) => { this.hoverPx = localPoint(canvas, e).x; onChange(); };
     canvas.addEventListener('pointermove', move);
     canvas.addEventListener('pointerdown', move);
@@ -28,8 +30,17 @@ export class LineChart {
     });
   }
 
+  /** Tick labels follow the page's type scale (--fs-small: larger in projector mode). */
+  refreshFont() {
+    const fs = parseFloat(getComputedStyle(this.canvas).getPropertyValue('--fs-small'));
+    this.fontPx = Number.isFinite(fs) && fs > 0 ? Math.max(10, fs * 0.92) : 10;
+    const f = this.fontPx;
+    this.pad = { left: Math.round(f * 3.4 + 6), right: 6, top: 6, bottom: Math.round(f * 1.25 + 3) };
+  }
+
   /** series: [{x, y, color, width, dash, alpha}] (x ascending); log: bool. */
   render(series, { log, emptyText }) {
+    const PAD = this.pad;
     const { ctx } = this;
     const { w, h } = this.size;
     const lw = lineScale();
@@ -54,7 +65,7 @@ export class LineChart {
       const text = Number.isFinite(x0) ? emptyText?.data : emptyText?.none;
       if (text) {
         ctx.fillStyle = '#6b7785';
-        ctx.font = `${lineScale() > 1 ? 15 : 12}px system-ui, sans-serif`;
+        ctx.font = `${Math.round(this.fontPx * 1.15)}px system-ui, sans-serif`;
         ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
         ctx.fillText(text, PAD.left + pw / 2, PAD.top + ph / 2);
         ctx.textAlign = 'left';
@@ -91,6 +102,7 @@ export class LineChart {
   }
 
   drawFrame(pw, ph) {
+    const PAD = this.pad;
     const { ctx } = this;
     ctx.strokeStyle = '#d5dbe1';
     ctx.lineWidth = 1;
@@ -98,9 +110,11 @@ export class LineChart {
   }
 
   drawTicks(fy, fx, y0, y1, x0, x1, log, pw, ph) {
+    const PAD = this.pad;
     const { ctx } = this;
     const big = lineScale() > 1;
-    ctx.font = `${big ? 13 : 10}px system-ui, sans-serif`;
+    const fpx = this.fontPx;
+    ctx.font = `${fpx}px system-ui, sans-serif`;
     ctx.fillStyle = big ? '#111' : '#6b7785';
     ctx.strokeStyle = '#eef1f4';
     ctx.textAlign = 'right';
@@ -122,7 +136,7 @@ export class LineChart {
     this.ticks = { x: [], y: [] };
     for (const v of ticks) {
       const y = fy(v);
-      if (y < PAD.top - 1 || y > PAD.top + ph + 1 || Math.abs(lastY - y) < (big ? 16 : 12)) continue;
+      if (y < PAD.top - 1 || y > PAD.top + ph + 1 || Math.abs(lastY - y) < fpx * 1.2) continue;
       lastY = y;
       this.ticks.y.push(v);
       ctx.beginPath(); ctx.moveTo(PAD.left, y); ctx.lineTo(PAD.left + pw, y); ctx.stroke();
@@ -132,7 +146,7 @@ export class LineChart {
     ctx.textBaseline = 'top';
     // steps are whole numbers: so are the x ticks (never 25.2, 25.4 ...)
     const xs = Math.max(1, niceStep((x1 - x0) / 4));
-    const labelW = big ? 54 : 40;
+    const labelW = fpx * 4;
     for (let v = Math.ceil(x0 / xs) * xs, k = 0; v <= x1 && k < 40; v += xs, k++) {
       const x = fx(v);
       if (x < PAD.left + labelW || x > PAD.left + pw - 12) continue;
@@ -182,6 +196,7 @@ export class LineChart {
   }
 
   drawHover(fx, pw, ph) {
+    const PAD = this.pad;
     const el = this.readoutEl;
     if (this.hoverPx === null || !this.xr) { el.hidden = true; return; }
     const px = Math.max(PAD.left, Math.min(PAD.left + pw, this.hoverPx));

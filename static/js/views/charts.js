@@ -58,7 +58,11 @@ export function initCharts() {
   lossChart = loss; gradChart = grads;
   on('frame', () => invalidateFrame('loss-chart', 'grad-chart'));
   on('ready', () => { legends(); invalidate('loss-chart', 'grad-chart'); });
-  on('ui', () => { logBox.checked = store.ui.logScale; invalidate('loss-chart', 'grad-chart'); });
+  on('ui', () => {
+    logBox.checked = store.ui.logScale;
+    loss.refreshFont(); grads.refreshFont();
+    invalidate('loss-chart', 'grad-chart');
+  });
 
   register('loss-chart', () => {
     const f = history.frames; const b = history.batch;

@@ -71,7 +71,8 @@ export function initControls() {
     fill(el.activation, o.activations);
     fill(el.reg, o.regularizations);
     fill(el.init, o.initializers);
-    fill(el.loss, o.losses);
+    // "Binary cross-entropy (sigmoid)": the link in parentheses goes to the tooltip, not the bar.
+    fill(el.loss, o.losses.map((l) => ({ value: l.name, label: l.label.replace(/\s*\([^)]*\)$/, ''), title: l.label })));
     const opts = [];
     if (o.optimizers.some((x) => x.name === 'sgd')) opts.push(...SGD_PRESETS);
     for (const x of o.optimizers) if (x.name !== 'sgd') opts.push({ value: x.name, label: x.label });
@@ -146,6 +147,7 @@ function fill(select, list) {
     const opt = document.createElement('option');
     opt.value = typeof o === 'string' ? o : (o.value ?? o.name);
     opt.textContent = typeof o === 'string' ? o : o.label;
+    if (o.title) opt.title = o.title;
     return opt;
   }));
 }

@@ -4,12 +4,13 @@
 //
 // Opened by the "Explain one point" button, the x key, or a click on a training point of the
 // output heatmap. Closed by Escape or its close button. While it is open and training is
-// paused, every new step asks again, so single steps show their numbers change.
+// paused (or plays at <= 4 steps/s), every new step asks again, so each step's numbers show.
 
 import { store, on, emit, trainCount } from '../store.js';
 import * as session from '../session.js';
 import { fmtNum, fmtFull, fmtInt, fmtLoss, NOT_FINITE } from '../format.js';
 import { CLASS_CSS } from '../colors.js';
+import { isSlow } from './network-anim.js';
 
 const $ = (sel) => document.querySelector(sel);
 const SUB = '₀₁₂₃₄₅₆₇₈₉';
@@ -51,9 +52,8 @@ export function initExplainer() {
   box.querySelector('[data-testid="explain-batch"]').addEventListener('click', () => {
     const b = store.frame?.arrays.batch;
     if (!b?.length) return;
-    let k = b[Math.floor(Math.random() * b.length)];
-    if (b.length > 1) while (k === index) k = b[Math.floor(Math.random() * b.length)];
-    ask(k);
+    const others = [...b].filter((k) => k !== index);
+    ask(others.length ? others[Math.floor(Math.random() * others.length)] : b[0]);
   });
   const input = box.querySelector('[data-testid="explain-index"]');
   input.addEventListener('change', () => {
@@ -65,7 +65,7 @@ export function initExplainer() {
   on('explain-open', (k) => open(k ?? defaultIndex()));
   on('explain-toggle', () => (box.hidden ? open(defaultIndex()) : close()));
   on('explanation', onExplanation);
-  on('ready', () => { if (!box.hidden) close(); });
+  on('ready', () => { sel = null; msg = null; index = null; close(); });
   on('frame', onFrame);
   on('status', () => { if (!box.hidden) renderStale(); });
   on('error', (m) => {
@@ -80,7 +80,7 @@ function defaultIndex() {
 }
 
 function open(k) {
-  if (!store.ready) return;
+  if (!store.ready || store.ui.hide.includes('explain')) return;
   const top = $('.topbar')?.getBoundingClientRect().bottom ?? 0;
   box.style.setProperty('--ex-top', `${Math.round(top + 6)}px`);
   box.hidden = false;
@@ -116,9 +116,11 @@ function ask(k) {
 function onFrame() {
   if (box.hidden || pending !== null || index === null) return;
   const h = store.frame?.header;
-  // Paused after a step (or an edit): the weights changed, so ask again for the new numbers.
-  if (h && h.state === 'paused' && !store.running && h.step !== atStep) ask(index);
-  else if (h && h.step !== atStep) renderStale();
+  if (!h || h.step === atStep) return;
+  // Paused after a step, or playing slowly enough to narrate: the weights changed, so ask again.
+  const paused = h.state === 'paused' && !store.running;
+  if (paused || (store.running && isSlow())) ask(index);
+  else renderStale();
 }
 
 function onExplanation(m) {
@@ -186,15 +188,17 @@ function renderLoading() {
 function renderStale() {
   const note = box.querySelector('[data-testid="explain-stale"]');
   const h = store.frame?.header;
-  const stale = msg && h && h.step !== atStep;
+  const stale = !!(msg && h && h.step !== atStep);
   note.hidden = !stale;
-  if (stale) {
-    note.replaceChildren(`These numbers are from step ${fmtInt(atStep)}; training is at step ${fmtInt(h.step)}. `);
+  if (!stale) return;
+  if (!note.firstChild) {
     const b = el('button', 'ex-refresh', 'Refresh');
     b.type = 'button';
     b.addEventListener('click', () => ask(index));
-    note.append(b);
+    note.append(el('span'), b);
   }
+  const text = `These numbers are from step ${fmtInt(atStep)}; training is at step ${fmtInt(h.step)}.`;
+  if (note.firstChild.textContent !== text) note.firstChild.textContent = text;
 }
 
 function render() {
@@ -213,6 +217,7 @@ function render() {
   const lossBit = el('strong', null, `Loss for this point: ${fmtLoss(m.loss)}`);
   summary.append(lossBit, ` (${LOSS_NAMES[store.config.loss] || store.config.loss}).`);
   box.querySelector('[data-testid="explain-total"]').textContent = fmtInt(trainCount());
+  box.querySelector('[data-testid="explain-index"]').max = String(trainCount() - 1);
   renderNet();
   renderSelection();
   renderStale();
@@ -225,6 +230,7 @@ function renderNet() {
   const net = box.querySelector('[data-testid="explain-net"]');
   net.replaceChildren();
   net.style.setProperty('--ex-cols', String(L + 2));
+  net.classList.toggle('dense', L + 2 > 6 || Math.max(...store.topology.sizes) > 6);
   // inputs
   const inCol = column('Inputs', 'the features of this point');
   m.x.forEach((v, i) => {
@@ -244,13 +250,13 @@ function renderNet() {
       const arrow = el('span', `ex-want ${d < 0 ? 'up' : d > 0 ? 'down' : ''}`, d < 0 ? '▲' : d > 0 ? '▼' : '•');
       arrow.title = d < 0 ? 'to lower the loss, z should go up (δ < 0)' : d > 0 ? 'to lower the loss, z should go down (δ > 0)' : 'z does not matter to the loss here';
       const head = c.querySelector('.ex-card-head');
-      head.append(row('δ', d, `explain-delta-${l}-${j}`, 'ex-delta'), arrow);
+      head.append(arrow, row('δ', d, `explain-delta-${l}-${j}`, 'ex-delta'));
       const za = el('div', 'ex-za');
       za.append(row('z', z, `explain-z-${l}-${j}`), row('a', ly.a[j], `explain-a-${l}-${j}`));
       c.append(za);
-      c.addEventListener('pointerenter', () => pick({ l, j }));
-      c.addEventListener('focus', () => pick({ l, j }));
+      // A click (not a hover: the pointer crosses other cards on its way to the edge list).
       c.addEventListener('click', () => pick({ l, j }));
+      c.title = 'Click: write out the edges into this neuron';
       col.append(c);
     });
     net.append(col);
@@ -261,7 +267,7 @@ function renderNet() {
   const out = m.layers[L - 1];
   const probs = outputProbs(out.a);
   const link = store.config.loss === 'bce' ? 'σ(z)' : 'softmax';
-  if (probs) probs.forEach((p, k) => c.append(row(probs.length > 1 ? `p${sub(k)}` : `p = ${link}`, p, `explain-p-${k}`)));
+  if (probs) probs.forEach((p, k) => c.append(row(probs.length > 1 ? `p${sub(k)}` : `p=${link}`, p, `explain-p-${k}`)));
   c.append(row('target y', targetValue(m.target), 'explain-target'));
   c.append(row('L', m.loss, 'explain-loss', 'ex-lossval'));
   lc.append(c);
@@ -389,7 +395,8 @@ function renderWhy(layer, j) {
       const s = w.reduce((acc, wk, k) => acc + wk * next.delta[k], 0);
       line.append(num(fp), ' × ', num(s), ' = ', num(d));
       const terms = el('div', 'ex-why-terms');
-      terms.append('Σ w·δ = ', ...w.flatMap((wk, k) => [k ? ' + ' : '', num(wk), '·', num(next.delta[k])]));
+      const factor = (x) => (x < 0 ? ['(', num(x), ')'] : [num(x)]);
+      terms.append('Σ w·δ = ', ...w.flatMap((wk, k) => [k ? ' + ' : '', num(wk), '·', ...factor(next.delta[k])]));
       why.append(line, terms);
       return;
     }

@@ -33,7 +33,6 @@ export function initInspector() {
   });
 }
 
-export function isPinned() { return !!current?.pinned; }
 export function target() { return current?.target || null; }
 
 /** Show the inspector for a target {kind: 'edge', l, i, j} | {kind: 'node', l, j}. */

@@ -14,7 +14,7 @@ export function computeLayout(sizes, inputs, w, h, { left, top, bottom, right })
   const colW = avail / L;
   const maxN = Math.max(1, ...sizes.slice(1));
   const vAvail = Math.max(40, h - top - bottom);
-  const s = clamp(Math.min(colW * 0.46, vAvail / (maxN * 1.28)), 14, 64);
+  const s = clamp(Math.min(colW * 0.4, vAvail / (maxN * 1.28)), 14, 84);
   const nodes = [];
   for (let l = 1; l <= L; l++) {
     const n = sizes[l];

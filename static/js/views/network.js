@@ -78,7 +78,10 @@ function doLayout() {
   if (!topo || !size.w) return;
   const feats = body.querySelector('#features');
   const nf = Math.max(1, feats?.children.length || 7);
-  const fs = Math.max(16, Math.min(lineScale() > 1 ? 42 : 36, (size.h - 44) / nf - 6));
+  // Every feature button must fit the column: a thumbnail plus ~12 px of padding, border and gap.
+  const avail = feats?.clientHeight || size.h - 56;
+  const big = lineScale() > 1 && size.h > 560;
+  const fs = Math.max(14, Math.min(big ? 48 : 38, avail / nf - 12));
   feats?.style.setProperty('--feat-size', `${fs}px`);
   const bodyRect = body.getBoundingClientRect();
   const inputs = [];
@@ -90,7 +93,7 @@ function doLayout() {
   });
   const featBox = feats?.getBoundingClientRect();
   const featRight = featBox && featBox.width ? featBox.right - bodyRect.left : 16;
-  layout = computeLayout(topo.sizes, inputs, size.w, size.h, { left: featRight + 8, top: 40, bottom: 22, right: 8 });
+  layout = computeLayout(topo.sizes, inputs, size.w, size.h, { left: featRight + 8, top: 40, bottom: 26, right: 8 });
   placeLayerControls(layout, topo.sizes);
   needLayout = false;
 }
@@ -359,13 +362,13 @@ function updateLegend(mode, gMax, uMax, fastGlow, anim) {
   legendKey = text;
   const el = document.querySelector('#edge-legend');
   const what = anim
-    ? { forward: 'weights', loss: 'weights', backward: 'gradients dL/dw', update: 'weights after the update' }[anim.phase]
+    ? { forward: 'weight', loss: 'weight', backward: 'dL/dw', update: 'weight (updated)' }[anim.phase]
     : { weight: 'weight', gradient: 'dL/dw', update: 'Δw' }[mode];
   let size_ = mode === 'weight' || anim ? 'thickness = size' : `thickness = size (max ${mode === 'gradient' ? fmtNum(gMax, 2) : fmtNum(uMax, 2)})`;
-  if (fastGlow) size_ += ' · brightness = |gradient|';
+  if (fastGlow) size_ += ' · brightness = |dL/dw|';
   el.replaceChildren();
   const mk = (cls, label) => { const s = document.createElement('span'); const sw = document.createElement('span'); sw.className = `sw ${cls}`; s.append(sw, label); return s; };
-  el.append(mk('neg', `negative ${what}`), mk('pos', `positive ${what}`), document.createTextNode(size_));
+  el.append(mk('neg', 'negative'), mk('pos', `positive ${what}`), document.createTextNode(size_));
 }
 
 function renderCaption() {
