@@ -364,7 +364,10 @@ def _thin(steps: list[int], losses: list[float], limit: int) -> tuple[np.ndarray
 
 
 def _json_array(a: np.ndarray) -> Any:
-    return np.where(np.isfinite(a), a, 0.0).tolist()
+    """Nested lists for JSON; NaN and Inf (a diverged run) become null, shown as a dash."""
+    out = a.astype(object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
 
 
 def _finite_or_none(x: float) -> float | None:
