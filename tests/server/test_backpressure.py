@@ -7,7 +7,6 @@ as tens of MB of resident memory within the test's window.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.server.conftest import ServerProcess
-from tests.server.wsclient import count_frames, open_session, raw_non_reader, send
+from tests.server.wsclient import count_frames, open_session, raw_non_reader, run_async, send
 
 pytestmark = pytest.mark.server
 
@@ -62,7 +61,7 @@ def test_a_client_that_never_reads_is_bounded_harmless_and_dropped(start_server)
             stuck.close()
         return rss, frames, dropped_at
 
-    rss, frames, dropped_at = asyncio.run(run())
+    rss, frames, dropped_at = run_async(run())
     assert dropped_at > 0, f"the non-reader was not dropped within {DROP_DEADLINE_S} s"
     assert dropped_at >= SEND_TIMEOUT_S - 0.5, "dropped before its send timeout ran out"
     assert max(rss) - rss[0] <= RSS_GROWTH_LIMIT_KB, f"server RSS grew: {rss} kB"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from dataclasses import fields
@@ -11,7 +10,7 @@ import pytest
 
 from app.settings import Settings
 from tests.server.conftest import ROOT, console_script, free_port
-from tests.server.wsclient import open_session
+from tests.server.wsclient import open_session, run_async
 
 pytestmark = pytest.mark.server
 
@@ -46,4 +45,4 @@ def test_a_flag_wins_over_its_environment_variable(start_server) -> None:
         await ws.close()
         return hello["frame_rate"]
 
-    assert asyncio.run(run()) == 20
+    assert run_async(run()) == 20

@@ -10,7 +10,7 @@ import pytest
 
 from app.protocol import decode_frame
 from tests.server.conftest import ServerProcess
-from tests.server.wsclient import count_frames, open_session, recv_frame, recv_json, send
+from tests.server.wsclient import count_frames, open_session, recv_frame, recv_json, run_async, send
 
 pytestmark = pytest.mark.server
 
@@ -44,7 +44,7 @@ def test_connect_play_disconnect_cycles_leave_no_sessions(server: ServerProcess)
         for start in range(0, CYCLES, BATCH):
             await asyncio.gather(*(cycle(server.ws_url, i) for i in range(start, start + BATCH)))
 
-    asyncio.run(run())
+    run_async(run())
     health = wait_for_sessions(server, 0)
     assert health["sessions"] == 0, health
     assert health["running"] == 0, health
@@ -61,7 +61,7 @@ def test_default_caps_admit_200_sessions_from_one_address(server: ServerProcess)
         finally:
             await asyncio.gather(*(ws.close() for ws in sockets))
 
-    asyncio.run(run())
+    run_async(run())
     assert wait_for_sessions(server, 0)["sessions"] == 0
 
 
@@ -79,4 +79,4 @@ def test_default_frame_is_small_and_playing_streams_frames(server: ServerProcess
         assert frames >= 5 and step > running["step"]
         assert len(raw) <= FRAME_BUDGET_BYTES, len(raw)
 
-    asyncio.run(run())
+    run_async(run())

@@ -8,7 +8,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.server.conftest import ServerProcess
-from tests.server.wsclient import count_frames, open_session, open_ws, recv_json, send
+from tests.server.wsclient import count_frames, open_session, open_ws, recv_json, run_async, send
 
 pytestmark = pytest.mark.server
 
@@ -36,7 +36,7 @@ def test_the_session_after_the_cap_is_closed_with_1013_and_a_reason(start_server
         admitted.append(ws)
         await asyncio.gather(*(ws.close() for ws in admitted))
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_a_paused_silent_session_is_closed_after_the_idle_timeout(start_server) -> None:
@@ -57,4 +57,4 @@ def test_a_paused_silent_session_is_closed_after_the_idle_timeout(start_server) 
         assert frames >= 5
         await busy.close()
 
-    asyncio.run(run())
+    run_async(run())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 
@@ -10,7 +9,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from tests.server.conftest import ServerProcess
-from tests.server.wsclient import open_session, open_ws
+from tests.server.wsclient import open_session, open_ws, run_async
 
 pytestmark = pytest.mark.server
 
@@ -34,7 +33,7 @@ def handshake_status(url: str, origin: str) -> int:
         await ws.close()
         return 101
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 @pytest.mark.parametrize("origin", [
@@ -58,7 +57,7 @@ def test_same_origin_and_allowlisted_origins_get_a_session(server: ServerProcess
         assert hello["protocol"] == 1
         await ws.close()
 
-    asyncio.run(run())
+    run_async(run())
 
 
 @pytest.mark.parametrize("path", ["/", "/healthz", "/static/img/icon.svg", "/no-such-page"])

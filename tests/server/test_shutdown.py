@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import time
 
@@ -10,7 +9,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.server.conftest import ServerProcess
-from tests.server.wsclient import count_frames, open_session, recv_frame, send
+from tests.server.wsclient import count_frames, open_session, recv_frame, run_async, send
 
 pytestmark = pytest.mark.server
 
@@ -37,7 +36,7 @@ def test_sigterm_closes_clients_with_1012_within_the_grace_period(start_server) 
             assert closed.value.rcvd.code == 1012
         return time.monotonic() - start
 
-    elapsed = asyncio.run(run())
+    elapsed = run_async(run())
     assert elapsed <= GRACE_S
     # uvicorn re-raises the signal once its graceful shutdown is done: exit status -SIGTERM.
     assert server.wait(GRACE_S + 2) in (0, -signal.SIGTERM), server.output()

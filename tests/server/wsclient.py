@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import json
 import os
 import socket
@@ -99,3 +100,10 @@ def raw_non_reader(port: int, commands: list[dict[str, Any]], rcvbuf: int = 4096
     for command in commands:
         sock.sendall(_masked_text(json.dumps(command).encode()))
     return sock
+
+
+def run_async(coro: Any) -> Any:
+    """asyncio.run in a thread of its own: Playwright's sync API (the browser tests, in the same
+    pytest process) keeps an event loop marked running on the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
