@@ -1,10 +1,11 @@
 """Optimizers shaped like torch.optim, in pure NumPy float64.
 
-Each update function mirrors PyTorch 2.x's single-tensor implementation (``foreach=False``,
-non-capturable, ``maximize=False``) operation for operation, in the same order and with the same
-scalar arithmetic, so a float64 trajectory agrees with PyTorch to rounding error. (Bit-for-bit
-equality is out of reach: PyTorch's CPU kernels fuse some multiply-adds into FMA instructions and
-its vectorised sqrt is not always correctly rounded; NumPy does neither.)
+The update rules live in ``engine.optimizer_updates``: each mirrors PyTorch 2.x's single-tensor
+implementation (``foreach=False``, non-capturable, ``maximize=False``) operation for operation, in
+the same order and with the same scalar arithmetic, so a float64 trajectory agrees with PyTorch to
+rounding error. This module adds what torch.optim adds: validation, defaults, lazy state.
+(Bit-for-bit equality is out of reach: PyTorch's CPU kernels fuse some multiply-adds into FMA
+instructions and its vectorised sqrt is not always correctly rounded; NumPy does neither.)
 
 Usage::
 
@@ -24,6 +25,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+
+from engine.optimizer_updates import adagrad_update, adam_update, rmsprop_update, sgd_update
 
 Array = np.ndarray
 
@@ -51,201 +54,6 @@ def _flag(default: bool, description: str) -> HyperSpec:
 _LR_MAX = 10.0
 _WD = "L2 penalty added to the gradient (weight_decay * param)"
 _BETA_MAX = 0.9999  # torch requires beta < 1
-
-
-# ---------------------------------------------------------------------------------------------
-# Pure update functions: mutate `param` and `state` in place, return param_new - param_old.
-# `grad` is never written to (it belongs to the caller).
-# ---------------------------------------------------------------------------------------------
-
-
-def _lerp_(start: Array, end: Array, weight: float) -> None:
-    """start.lerp_(end, weight), rounded as torch does: small weights step from start, else end."""
-    diff = np.subtract(end, start)
-    if abs(weight) < 0.5:
-        diff *= weight
-        start += diff
-    else:
-        diff *= weight - 1.0  # == -(1 - weight) exactly
-        np.add(end, diff, out=start)
-
-
-def _addcmul_(acc: Array, a: Array, b: Array, value: float) -> None:
-    """acc.addcmul_(a, b, value): acc + (value * a) * b, in torch's multiplication order."""
-    t = np.multiply(a, value)
-    t *= b
-    acc += t
-
-
-def _with_weight_decay(grad: Array, param: Array, weight_decay: float) -> Array:
-    """grad.add(param, alpha=weight_decay): a new array, the caller's grad is left alone."""
-    if weight_decay == 0:
-        return grad
-    g = np.multiply(param, weight_decay)
-    g += grad
-    return g
-
-
-def sgd_update(
-    param: Array,
-    grad: Array,
-    state: dict[str, Any],
-    *,
-    lr: float,
-    momentum: float,
-    dampening: float,
-    weight_decay: float,
-    nesterov: bool,
-) -> Array:
-    old = param.copy()
-    d_p = _with_weight_decay(grad, param, weight_decay)
-    if momentum != 0:
-        buf = state.get("momentum_buffer")
-        if buf is None:
-            # torch: the first buffer is the gradient itself, not scaled by (1 - dampening)
-            buf = state["momentum_buffer"] = d_p.copy()
-        else:
-            buf *= momentum
-            if dampening == 0:
-                buf += d_p
-            else:
-                buf += np.multiply(d_p, 1 - dampening)
-        # nesterov: grad.add(buf, alpha=momentum); otherwise the buffer is the step direction
-        d_p = np.multiply(buf, momentum) + d_p if nesterov else buf
-    param += np.multiply(d_p, -lr)
-    return param - old
-
-
-def adam_update(
-    param: Array,
-    grad: Array,
-    state: dict[str, Any],
-    *,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    amsgrad: bool,
-    decoupled: bool,
-) -> Array:
-    if not state:
-        state["step"] = 0
-        state["exp_avg"] = np.zeros_like(param)
-        state["exp_avg_sq"] = np.zeros_like(param)
-    old = param.copy()
-    step = state["step"] = state["step"] + 1
-    if weight_decay != 0:
-        if decoupled:
-            # AdamW: shrink the weights first, outside the moments
-            param *= 1 - lr * weight_decay
-        else:
-            grad = _with_weight_decay(grad, param, weight_decay)
-    exp_avg = state["exp_avg"]
-    exp_avg_sq = state["exp_avg_sq"]
-    _lerp_(exp_avg, grad, 1 - beta1)
-    exp_avg_sq *= beta2
-    _addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
-
-    # Python-float scalar math, exactly as torch does it for a float step
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
-    step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2**0.5
-
-    if amsgrad:
-        vmax = state.get("max_exp_avg_sq")
-        if vmax is None:  # also when amsgrad is switched on mid-run
-            vmax = state["max_exp_avg_sq"] = np.zeros_like(param)
-        np.maximum(vmax, exp_avg_sq, out=vmax)  # max of the raw (uncorrected) second moment
-        denom = np.sqrt(vmax)
-    else:
-        denom = np.sqrt(exp_avg_sq)
-    denom /= bias_correction2_sqrt
-    denom += eps  # eps after the square root
-    # param.addcdiv_(exp_avg, denom, value=-step_size): param + (value * exp_avg) / denom
-    t = np.multiply(exp_avg, -step_size)
-    t /= denom
-    param += t
-    return param - old
-
-
-def rmsprop_update(
-    param: Array,
-    grad: Array,
-    state: dict[str, Any],
-    *,
-    lr: float,
-    alpha: float,
-    eps: float,
-    weight_decay: float,
-    momentum: float,
-    centered: bool,
-) -> Array:
-    if not state:
-        state["step"] = 0
-        state["square_avg"] = np.zeros_like(param)
-    old = param.copy()
-    state["step"] += 1
-    grad = _with_weight_decay(grad, param, weight_decay)
-    square_avg = state["square_avg"]
-    square_avg *= alpha
-    _addcmul_(square_avg, grad, grad, 1 - alpha)
-    if centered:
-        grad_avg = state.get("grad_avg")
-        if grad_avg is None:
-            grad_avg = state["grad_avg"] = np.zeros_like(param)
-        _lerp_(grad_avg, grad, 1 - alpha)
-        # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-        avg = np.multiply(grad_avg, grad_avg)
-        np.subtract(square_avg, avg, out=avg)
-        # a constant gradient can leave a rounding-negative variance: NaN, as torch gives, but
-        # without numpy's RuntimeWarning (only this branch pays for the errstate)
-        with np.errstate(invalid="ignore"):
-            np.sqrt(avg, out=avg)
-    else:
-        avg = np.sqrt(square_avg)
-    avg += eps
-    if momentum > 0:
-        buf = state.get("momentum_buffer")
-        if buf is None:  # torch starts this buffer at zeros, unlike SGD's
-            buf = state["momentum_buffer"] = np.zeros_like(param)
-        buf *= momentum
-        buf += np.divide(grad, avg)
-        param += np.multiply(buf, -lr)
-    else:
-        t = np.multiply(grad, -lr)
-        t /= avg
-        param += t
-    return param - old
-
-
-def adagrad_update(
-    param: Array,
-    grad: Array,
-    state: dict[str, Any],
-    *,
-    lr: float,
-    lr_decay: float,
-    weight_decay: float,
-    initial_accumulator_value: float,
-    eps: float,
-) -> Array:
-    if not state:
-        state["step"] = 0
-        state["sum"] = np.full_like(param, initial_accumulator_value)
-    old = param.copy()
-    step = state["step"] = state["step"] + 1
-    grad = _with_weight_decay(grad, param, weight_decay)
-    clr = lr / (1 + (step - 1) * lr_decay)  # the first step uses the full rate
-    state_sum = state["sum"]
-    _addcmul_(state_sum, grad, grad, 1.0)
-    std = np.sqrt(state_sum)
-    std += eps
-    t = np.multiply(grad, -clr)
-    t /= std
-    param += t
-    return param - old
 
 
 # ---------------------------------------------------------------------------------------------
