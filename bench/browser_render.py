@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
-from tests.browser.server import Server  # noqa: E402
+from tests.live_server import ServerProcess  # noqa: E402
 
 CASES = [
     ("default 2-4-2-1", "#speed=max", 8.0),
@@ -124,7 +124,7 @@ def main() -> int:
     print(f"viewport {VIEWPORT['width']}x{VIEWPORT['height']}, devicePixelRatio {args.dpr:g}, "
           f"headless, --disable-gpu (software raster)")
     ok = True
-    server = Server()
+    server = ServerProcess()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,

@@ -11,7 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.server import Server
+from tests.live_server import ServerProcess
 
 # Numbers are shown as the user reads them: "1,031", "0.19213", "−0.5" (U+2212).
 JS_NUMBER = """(id) => {
@@ -60,7 +60,7 @@ JS_SETTLED = """() => {
 }"""
 
 
-def open_app(page: Page, server: Server, hash_: str = "") -> None:
+def open_app(page: Page, server: ServerProcess, hash_: str = "") -> None:
     """Load the page and wait until it is connected and shows a run (the link's, if any)."""
     page.goto(f"{server.url}/{hash_}")
     wait_connected(page)

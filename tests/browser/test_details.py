@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.pageutil import open_app, settled_step, state
-from tests.browser.server import Server
+from tests.live_server import ServerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ JS_METRICS_CLIPPED = """() => {
     (1280, 720, False), (1280, 720, True), (1024, 768, False), (1024, 768, True),
     (1440, 900, False), (1920, 1080, False), (1920, 1080, True),
 ])
-def test_metrics_are_never_cut_off(browser: Browser, server: Server, width: int, height: int,
+def test_metrics_are_never_cut_off(browser: Browser, server: ServerProcess, width: int, height: int,
                                    projector: bool) -> None:
     ctx = browser.new_context(viewport={"width": width, "height": height})
     try:
@@ -59,7 +59,7 @@ def test_metrics_are_never_cut_off(browser: Browser, server: Server, width: int,
         ctx.close()
 
 
-def test_hiding_the_optimizer_hides_its_hyperparameters(page: Page, server: Server) -> None:
+def test_hiding_the_optimizer_hides_its_hyperparameters(page: Page, server: ServerProcess) -> None:
     open_app(page, server, "#optimizer=adam&hide=optimizer")
     expect(page.get_by_test_id("optimizer")).to_be_hidden()
     expect(page.get_by_test_id("hyper")).to_be_hidden()
@@ -80,7 +80,7 @@ JS_TICKS = """(step) => {
 }"""
 
 
-def test_chart_step_ticks_are_whole_numbers(page: Page, server: Server) -> None:
+def test_chart_step_ticks_are_whole_numbers(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     for button, step in (("step", 1), ("step-epoch", 26), ("step", 27)):
         page.get_by_test_id(button).click()
@@ -101,7 +101,7 @@ def diverging(v: float) -> tuple[float, float, float]:
     return tuple(m + (e - m) * abs(t) for m, e in zip(mid, end, strict=True))  # type: ignore[return-value]
 
 
-def test_feature_thumbnails_are_the_servers_grids(page: Page, server: Server) -> None:
+def test_feature_thumbnails_are_the_servers_grids(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     grids = page.evaluate("() => window.__bpp.featureGrids()")
     names = page.evaluate("() => [...document.querySelectorAll('[data-feature]')]"
@@ -124,7 +124,7 @@ def test_feature_thumbnails_are_the_servers_grids(page: Page, server: Server) ->
                     (name, r, c, got, want)
 
 
-def test_frames_of_a_left_run_are_never_shown(page: Page, server: Server,
+def test_frames_of_a_left_run_are_never_shown(page: Page, server: ServerProcess,
                                               new_page: Callable[[], Page]) -> None:
     open_app(page, server)
     assert state(page)["run"] == 0

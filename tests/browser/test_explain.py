@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.pageutil import open_app, settled_step
-from tests.browser.server import Server
+from tests.live_server import ServerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def check(page: Page, testid: str, value: float) -> None:
     assert math.isclose(text_value, value, rel_tol=6e-4, abs_tol=1e-12), (testid, text_value, value)
 
 
-def test_explainer_shows_the_engines_numbers(page: Page, server: Server) -> None:
+def test_explainer_shows_the_engines_numbers(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     page.get_by_test_id("step-epoch").click()
     expect(page.get_by_test_id("step-counter")).to_have_text("25")
@@ -90,7 +90,7 @@ def test_explainer_shows_the_engines_numbers(page: Page, server: Server) -> None
 
 
 def test_click_a_training_point_to_explain_it_and_step_updates_it(
-        page: Page, server: Server) -> None:
+        page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     points = page.evaluate("() => window.__bpp.trainPoints()")
 

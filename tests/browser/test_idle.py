@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.pageutil import location_hash, open_app, settled_step, state, wait_connected
-from tests.browser.server import Server
+from tests.live_server import ServerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +17,9 @@ JS_SOCKET = "() => window.__bpp.socket()"
 
 
 @pytest.fixture
-def idle_server() -> Iterator[Server]:
+def idle_server() -> Iterator[ServerProcess]:
     """A server that closes a session after 2 s paused and silent."""
-    s = Server(env={"BPP_IDLE_TIMEOUT_S": "2"})
+    s = ServerProcess(env={"BPP_IDLE_TIMEOUT_S": "2"})
     yield s
     s.close()
 
@@ -38,7 +38,7 @@ def wait_idle(page: Page) -> None:
 
 
 def test_idle_close_waits_for_the_learner_then_restores_the_configuration(
-        page: Page, idle_server: Server) -> None:
+        page: Page, idle_server: ServerProcess) -> None:
     open_app(page, idle_server, "#activation=relu&learning_rate=0.1&hidden=5,3")
     page.get_by_test_id("step").click()
     expect(page.get_by_test_id("step-counter")).to_have_text("1")

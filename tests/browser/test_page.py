@@ -18,7 +18,7 @@ from tests.browser.pageutil import (
     state,
     wait_number,
 )
-from tests.browser.server import Server
+from tests.live_server import ServerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ CONTRACT_TESTIDS = ["play", "step", "reset", "step-counter", "epoch-counter", "t
                     "loss-chart", "connection-status"]
 
 
-def test_loads_connected_with_every_control(page: Page, server: Server) -> None:
+def test_loads_connected_with_every_control(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     status = page.get_by_test_id("connection-status")
     expect(status).to_have_text("connected")
@@ -43,7 +43,7 @@ def test_loads_connected_with_every_control(page: Page, server: Server) -> None:
     expect(page.get_by_test_id("url-notice")).to_be_hidden()
 
 
-def test_play_trains_circle(page: Page, server: Server) -> None:
+def test_play_trains_circle(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     assert state(page)["config"]["dataset"] == "circle"
     loss0 = shown_number(page, "train-loss")
@@ -58,7 +58,7 @@ def test_play_trains_circle(page: Page, server: Server) -> None:
     settled_step(page)
 
 
-def test_step_advances_exactly_one(page: Page, server: Server) -> None:
+def test_step_advances_exactly_one(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     counter = page.get_by_test_id("step-counter")
     for n in (1, 2, 3):
@@ -75,7 +75,7 @@ def test_step_advances_exactly_one(page: Page, server: Server) -> None:
     assert settled_step(page) == n + 1
 
 
-def test_learning_rate_change_keeps_the_step_count(page: Page, server: Server) -> None:
+def test_learning_rate_change_keeps_the_step_count(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     counter = page.get_by_test_id("step-counter")
     lr = page.get_by_test_id("learning-rate")
@@ -107,7 +107,7 @@ def test_learning_rate_change_keeps_the_step_count(page: Page, server: Server) -
     expect(page.get_by_test_id("toasts")).to_be_empty()
 
 
-def test_edge_mode_switch_redraws_the_edges(page: Page, server: Server) -> None:
+def test_edge_mode_switch_redraws_the_edges(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     # One epoch (no single-step animation), so gradients and updates are not zero.
     page.get_by_test_id("step-epoch").click()
@@ -132,7 +132,8 @@ def _distinct(pixels: list[list[int]]) -> int:
     return len({tuple(p[:3]) for p in pixels})
 
 
-def test_output_heatmap_is_not_blank_and_follows_training(page: Page, server: Server) -> None:
+def test_output_heatmap_is_not_blank_and_follows_training(page: Page,
+                                                         server: ServerProcess) -> None:
     open_app(page, server)
     before = canvas_sample(page, "output-heatmap", 40)
     assert all(p[3] == 255 for p in before), "the heatmap has transparent holes"
@@ -150,7 +151,7 @@ def test_output_heatmap_is_not_blank_and_follows_training(page: Page, server: Se
     assert changed > len(before) // 5, f"only {changed} of {len(before)} pixels changed"
 
 
-def test_keyboard_space_right_arrow_r(page: Page, server: Server) -> None:
+def test_keyboard_space_right_arrow_r(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     play = page.get_by_test_id("play")
     counter = page.get_by_test_id("step-counter")
@@ -181,7 +182,7 @@ def test_keyboard_space_right_arrow_r(page: Page, server: Server) -> None:
     assert not state(page)["running"]
 
 
-def test_divergence_is_explained_and_offers_a_way_out(page: Page, server: Server) -> None:
+def test_divergence_is_explained_and_offers_a_way_out(page: Page, server: ServerProcess) -> None:
     open_app(page, server, "#dataset=plane&activation=relu&learning_rate=10&speed=max")
     banner = page.get_by_test_id("divergence-banner")
     expect(banner).to_be_hidden()

@@ -10,21 +10,21 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ConsoleLog
 from tests.browser.pageutil import location_hash, open_app, state, wait_number
-from tests.browser.server import Server
+from tests.live_server import ServerProcess
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def own_server() -> Iterator[Server]:
+def own_server() -> Iterator[ServerProcess]:
     """This test kills its server: it gets one of its own."""
-    s = Server()
+    s = ServerProcess()
     yield s
     s.close()
 
 
 def test_lost_connection_reconnects_and_restores_the_run(
-        page: Page, own_server: Server, console: ConsoleLog) -> None:
+        page: Page, own_server: ServerProcess, console: ConsoleLog) -> None:
     # Chromium logs every refused websocket attempt while the server is down.
     console.allow(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws' failed")
     open_app(page, own_server)

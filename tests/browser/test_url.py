@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.pageutil import location_hash, open_app, shown_number, state
-from tests.browser.server import Server
+from tests.live_server import ServerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def wait_hash(page: Page, *parts: str) -> None:
 
 
 def test_url_round_trip_restores_the_configuration(
-        page: Page, new_page: Callable[[], Page], server: Server) -> None:
+        page: Page, new_page: Callable[[], Page], server: ServerProcess) -> None:
     open_app(page, server)
     page.get_by_test_id("dataset-xor").click()
     wait_hash(page, "dataset=xor")
@@ -66,7 +66,7 @@ def test_url_round_trip_restores_the_configuration(
     ("#dataset=xor&activation=bogus", ["activation=bogus"]),
 ])
 def test_bad_link_value_shows_a_notice_and_uses_the_default(
-        page: Page, server: Server, link: str, notice_words: list[str]) -> None:
+        page: Page, server: ServerProcess, link: str, notice_words: list[str]) -> None:
     open_app(page, server, link)
     notice = page.get_by_test_id("url-notice")
     expect(notice).to_be_visible()
@@ -89,7 +89,7 @@ def test_bad_link_value_shows_a_notice_and_uses_the_default(
     expect(notice).to_be_hidden()
 
 
-def test_lesson_link_hides_controls(page: Page, server: Server) -> None:
+def test_lesson_link_hides_controls(page: Page, server: ServerProcess) -> None:
     open_app(page, server, "#hide=optimizer,learning-rate&activation=relu")
     expect(page.get_by_test_id("optimizer")).to_be_hidden()
     expect(page.get_by_test_id("learning-rate")).to_be_hidden()
