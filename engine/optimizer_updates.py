@@ -34,6 +34,21 @@ def _addcmul_(acc: Array, a: Array, b: Array, value: float) -> None:
     acc += t
 
 
+def _addcdiv_(param: Array, a: Array, b: Array, value: float) -> None:
+    """param.addcdiv_(a, b, value=value): param + (value * a) / b, in torch's order."""
+    t = np.multiply(a, value)
+    t /= b
+    param += t
+
+
+def _zeros_state(state: dict[str, Any], name: str, like: Array) -> Array:
+    """A state buffer that starts at zeros when first needed (also when switched on mid-run)."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = np.zeros_like(like)
+    return buf
+
+
 def _with_weight_decay(grad: Array, param: Array, weight_decay: float) -> Array:
     """grad.add(param, alpha=weight_decay): a new array, the caller's grad is left alone."""
     if weight_decay == 0:
@@ -111,19 +126,14 @@ def adam_update(
     bias_correction2_sqrt = bias_correction2**0.5
 
     if amsgrad:
-        vmax = state.get("max_exp_avg_sq")
-        if vmax is None:  # also when amsgrad is switched on mid-run
-            vmax = state["max_exp_avg_sq"] = np.zeros_like(param)
+        vmax = _zeros_state(state, "max_exp_avg_sq", param)
         np.maximum(vmax, exp_avg_sq, out=vmax)  # max of the raw (uncorrected) second moment
         denom = np.sqrt(vmax)
     else:
         denom = np.sqrt(exp_avg_sq)
     denom /= bias_correction2_sqrt
     denom += eps  # eps after the square root
-    # param.addcdiv_(exp_avg, denom, value=-step_size): param + (value * exp_avg) / denom
-    t = np.multiply(exp_avg, -step_size)
-    t /= denom
-    param += t
+    _addcdiv_(param, exp_avg, denom, -step_size)
     return param - old
 
 
@@ -149,9 +159,7 @@ def rmsprop_update(
     square_avg *= alpha
     _addcmul_(square_avg, grad, grad, 1 - alpha)
     if centered:
-        grad_avg = state.get("grad_avg")
-        if grad_avg is None:
-            grad_avg = state["grad_avg"] = np.zeros_like(param)
+        grad_avg = _zeros_state(state, "grad_avg", param)
         _lerp_(grad_avg, grad, 1 - alpha)
         # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
         avg = np.multiply(grad_avg, grad_avg)
@@ -164,16 +172,12 @@ def rmsprop_update(
         avg = np.sqrt(square_avg)
     avg += eps
     if momentum > 0:
-        buf = state.get("momentum_buffer")
-        if buf is None:  # torch starts this buffer at zeros, unlike SGD's
-            buf = state["momentum_buffer"] = np.zeros_like(param)
+        buf = _zeros_state(state, "momentum_buffer", param)  # zeros first, unlike SGD's
         buf *= momentum
         buf += np.divide(grad, avg)
         param += np.multiply(buf, -lr)
     else:
-        t = np.multiply(grad, -lr)
-        t /= avg
-        param += t
+        _addcdiv_(param, grad, avg, -lr)
     return param - old
 
 
@@ -199,7 +203,5 @@ def adagrad_update(
     _addcmul_(state_sum, grad, grad, 1.0)
     std = np.sqrt(state_sum)
     std += eps
-    t = np.multiply(grad, -clr)
-    t /= std
-    param += t
+    _addcdiv_(param, grad, std, -clr)
     return param - old
