@@ -14,8 +14,7 @@ import numpy as np
 
 from app.protocol import PROTOCOL_VERSION, encode_frame, quantize
 from engine.features import FEATURES
-from engine.grid import grid_features, grid_points
-from engine.network import MLP
+from engine.grid import DOMAIN, evaluate_grid, grid_features
 from engine.trainer import Trainer
 
 Array = np.ndarray
@@ -28,7 +27,6 @@ class FrameBuilder:
         self.stride = max(1, grid_size // neuron_grid_size)
         self.grid_size = grid_size
         self.neuron_grid_size = len(range(self.stride // 2, grid_size, self.stride))
-        self._grid_inputs: dict[tuple[str, ...], Array] = {}  # features -> float32 grid inputs
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
               losses: Array, run: int = 0) -> bytes:
@@ -40,7 +38,8 @@ class FrameBuilder:
         net, trace, cfg = t.net, t.last_trace, t.config
         G = self.grid_size
         metrics = t.evaluate()
-        acts = self._grid_activations(net, cfg.features)
+        # float32 is plenty for one byte per cell, and the grid pass is a large part of a frame
+        acts = evaluate_grid(net, cfg.features, G, dtype=np.float32)
         header: dict[str, Any] = {
             "run": run,
             "step": t.step_count,
@@ -73,38 +72,26 @@ class FrameBuilder:
             arrays.append(("update_ratios", np.zeros(net.n_layers), {}))
         arrays.append(("loss_steps", loss_steps.astype(np.int32), {}))
         arrays.append(("losses", losses.astype(np.float32), {}))
-        out = acts[-1].reshape(G, G, -1)
+        out = acts[-1]
         if cfg.loss == "cross_entropy":
             shifted = out - out.max(axis=2, keepdims=True)
             e = np.exp(shifted)
             arrays.append(("output_grid", quantize(e / e.sum(axis=2, keepdims=True), 0, 1),
                            {"lo": 0.0, "hi": 1.0}))
         else:
-            score = np.tanh(out * 0.5) if cfg.loss == "bce" else out  # 2 sigmoid(z) - 1
-            if cfg.output_activation == "sigmoid":
+            # the score in [-1, 1]: 2 p - 1 for a probability, the output itself for mse/tanh
+            if cfg.loss == "bce":
+                score = np.tanh(out * 0.5)  # == 2 sigmoid(z) - 1
+            elif cfg.output_activation == "sigmoid":
                 score = 2.0 * out - 1.0
+            else:
+                score = out
             arrays.append(("output_grid", quantize(score, -1, 1), {"lo": -1.0, "hi": 1.0}))
         k = self.stride
         for layer, a in enumerate(acts):
-            sub = a.reshape(G, G, -1)[k // 2 :: k, k // 2 :: k]
+            sub = a[k // 2 :: k, k // 2 :: k]
             arrays.append((f"neuron_grid.{layer}", quantize(sub, -1, 1), {"lo": -1.0, "hi": 1.0}))
         return encode_frame(header, arrays)
-
-    def _grid_activations(self, net: MLP, features: tuple[str, ...]) -> list[Array]:
-        """Every layer over the grid, [(G*G, width_l)], in float32: the page gets one byte per
-        cell, and float32 tanh costs a quarter of float64's (the grid pass was the largest part
-        of a frame). Same layers and activation functions as ``MLP.forward_all``."""
-        X = self._grid_inputs.get(features)
-        if X is None:
-            X = self._grid_inputs[features] = grid_features(features, self.grid_size).astype(
-                np.float32)
-        a, acts = X, []
-        for W, b, act in zip(net.weights, net.biases, net.layer_activations, strict=True):
-            z = a @ W.astype(np.float32)
-            z += b.astype(np.float32)
-            a = z if act.name == "linear" else act.f(z)
-            acts.append(a)
-        return acts
 
     def ready_message(self, t: Trainer, state: str, run: int, speed: float | str
                       ) -> dict[str, Any]:
@@ -139,7 +126,7 @@ class FrameBuilder:
             },
             "grid_size": self.grid_size,
             "neuron_grid_size": g,
-            "grid_domain": float(-grid_points(self.grid_size)[0, 0] + 6.0 / self.grid_size),
+            "grid_domain": DOMAIN,
             "feature_grids": feature_grids,
             "steps_per_epoch": t.steps_per_epoch(),
             "state": state,

@@ -108,10 +108,15 @@ class MLP:
         self.inputs, self.zs, self.activations = X, zs, acts
         return a
 
-    def forward_all(self, X: Array) -> list[Array]:
-        """X: (n, d_in) -> every layer's activation [(n, h1), ..., (n, d_out)]; no caching."""
+    def forward_all(self, X: Array, dtype: type | None = None) -> list[Array]:
+        """X: (n, d_in) -> every layer's activation [(n, h1), ..., (n, d_out)]; no caching.
+
+        ``dtype`` (e.g. np.float32, for pictures) computes in that precision instead of float64.
+        """
         a, acts = X, []
         for W, b, f in zip(self.weights, self.biases, self._fs, strict=True):
+            if dtype is not None:
+                W, b = W.astype(dtype), b.astype(dtype)
             z = a @ W
             z += b
             a = z if f is None else f(z)
