@@ -115,34 +115,15 @@ class TrainingSession:
         self.frame_wanted = True
 
     def _set(self, cmd: SetValues) -> None:
-        t = self.trainer
-        hyper = dict(cmd.hyper or {})
-        if cmd.learning_rate is not None:
-            hyper["lr"] = cmd.learning_rate
-        if "lr" in hyper and not (isinstance(hyper["lr"], int | float) and 0 <= hyper["lr"] <= 10):
-            raise ProtocolError("invalid_value", "learning_rate: must be a number from 0 to 10",
-                                "learning_rate")
-        batch = _batch_size(cmd.batch_size, self.settings) if cmd.batch_size is not None else None
-        # Validate everything on copies first, so a bad value changes nothing.
-        probe = t.config
-        try:
-            if cmd.regularization is not None or cmd.regularization_rate is not None:
-                probe = replace(probe, regularization=cmd.regularization or probe.regularization,
-                                regularization_rate=probe.regularization_rate
-                                if cmd.regularization_rate is None else cmd.regularization_rate)
-            if batch is not None:
-                probe = replace(probe, batch_size=None if batch == "all" else batch)
-            probe.normalized()
-            if hyper:
-                type(t.optimizer)([np.zeros(1)], **{**t.optimizer.hyper, **hyper})
-        except ValueError as exc:
-            raise _engine_error(exc, "", "hyper" if hyper else None) from None
+        changes = cmd.model_dump(exclude_none=True, exclude={"type", "speed"})
+        if "batch_size" in changes:
+            batch = _batch_size(changes["batch_size"], self.settings)
+            changes["batch_size"] = None if batch == "all" else batch
         speed = _speed(cmd.speed, self.settings) if cmd.speed is not None else None
-        if hyper:
-            t.set_hyper(**hyper)
-        t.set_regularization(probe.regularization, probe.regularization_rate)
-        if batch is not None:
-            t.set_batch_size(probe.batch_size)
+        try:
+            self.trainer.update(**changes)  # all validated before anything changes
+        except ValueError as exc:
+            raise _engine_error(exc, "", None) from None
         if speed is not None:
             self.speed = speed
         self.outbox.append(self.status_message())

@@ -34,6 +34,10 @@ class Metrics:
     penalty: float
 
 
+# What can change mid-run without a new network or new data.
+LIVE_KEYS = ("learning_rate", "hyper", "regularization", "regularization_rate", "batch_size")
+
+
 class Trainer:
     """Owns one run: the data split, the network, the optimizer and the step counter."""
 
@@ -139,27 +143,39 @@ class Trainer:
         return math.ceil(len(self.y_train) / self.batch_size)
 
     # ---- live changes that keep the weights, optimizer state and step count ---------------
+    def update(self, **changes: Any) -> None:
+        """Change what needs no new network (``LIVE_KEYS``), keeping the weights, the optimizer
+        state and the step count. All of it is validated first: a ValueError naming the field,
+        and nothing changed. ``hyper`` holds only the hyperparameters that change."""
+        for key in changes:
+            if key not in LIVE_KEYS:
+                raise ValueError(f"{key}: changes the network or the data; build a new Trainer "
+                                 f"(live changes: {', '.join(LIVE_KEYS)})")
+        hyper = changes.pop("hyper", None) or {}
+        if not isinstance(hyper, dict):
+            raise ValueError(f"hyper: must map hyperparameter names to values; got {hyper!r}")
+        betas = hyper.get("betas")
+        if isinstance(betas, list | tuple) and len(betas) == 2:  # replaces beta1 and beta2
+            hyper = {k: v for k, v in hyper.items() if k != "betas"}
+            hyper["beta1"], hyper["beta2"] = betas
+        new = replace(self.config, **changes, hyper={**self.config.hyper, **hyper}).normalized()
+        self.optimizer.set_hyper(lr=new.learning_rate, **new.hyper)
+        self.config = replace(new, hyper=_without_lr(self.optimizer.hyper))
+
     def set_learning_rate(self, lr: float) -> None:
-        self.set_hyper(lr=lr)
+        self.update(learning_rate=lr)
 
     def set_hyper(self, **hyper: Any) -> None:
         """Change optimizer hyperparameters (torch names, ``lr`` included); state is kept."""
-        self.optimizer.set_hyper(**hyper)
-        h = self.optimizer.hyper
-        self.config = replace(self.config, learning_rate=h["lr"], hyper=_without_lr(h))
+        lr = hyper.pop("lr", self.config.learning_rate)
+        self.update(learning_rate=lr, hyper=hyper)
 
     def set_batch_size(self, batch_size: int | None) -> None:
-        replace(self.config, batch_size=batch_size).normalized()  # validates
-        self.config = replace(self.config, batch_size=batch_size)
+        self.update(batch_size=batch_size)
 
     def set_regularization(self, kind: str | None = None, rate: float | None = None) -> None:
-        new = replace(
-            self.config,
-            regularization=self.config.regularization if kind is None else kind,
-            regularization_rate=self.config.regularization_rate if rate is None else rate,
-        )
-        new.normalized()
-        self.config = new
+        changes = {"regularization": kind, "regularization_rate": rate}
+        self.update(**{k: v for k, v in changes.items() if v is not None})
 
     # ---- reading the state ----------------------------------------------------------------
     def evaluate(self) -> Metrics:
