@@ -8,6 +8,7 @@ step (``weights`` are the live parameters, so ratios use the weights after the u
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,32 +32,23 @@ class StepTrace:
     weights: list[Array]  # live weight views, (fan_in, fan_out)
     biases: list[Array]
     n_weights: int
-
-    def _split(self, flat: Array) -> tuple[list[Array], list[Array]]:
-        ws, bs, offset = [], [], 0
-        for W in self.weights:
-            ws.append(flat[offset : offset + W.size].reshape(W.shape))
-            offset += W.size
-        for b in self.biases:
-            bs.append(flat[offset : offset + b.size])
-            offset += b.size
-        return ws, bs
+    split: Callable[[Array], tuple[list[Array], list[Array]]]  # the network's flat layout
 
     @property
     def grad_weights(self) -> list[Array]:
-        return self._split(self.grad_flat)[0]
+        return self.split(self.grad_flat)[0]
 
     @property
     def grad_biases(self) -> list[Array]:
-        return self._split(self.grad_flat)[1]
+        return self.split(self.grad_flat)[1]
 
     @property
     def update_weights(self) -> list[Array]:
-        return self._split(self.update_flat)[0]
+        return self.split(self.update_flat)[0]
 
     @property
     def update_biases(self) -> list[Array]:
-        return self._split(self.update_flat)[1]
+        return self.split(self.update_flat)[1]
 
     def grad_norms(self) -> list[float]:
         """||dL/dW_l|| (Frobenius) per layer: vanishing and exploding gradients show here."""

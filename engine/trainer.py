@@ -121,7 +121,7 @@ class Trainer:
         trace = self.last_trace = StepTrace(
             self.step_count, self.epoch, loss, net.penalty, batch, Xb, net.zs,
             net.activations, net.deltas, net.grad_flat, update, net.weights, net.biases,
-            net.n_weights,
+            net.n_weights, net.split,
         )
         if diverged:
             self.divergence = self._explain_divergence(loss)
