@@ -7,7 +7,6 @@ become an ``error`` message for the client, and the session stays as it was.
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
@@ -202,9 +201,3 @@ def _from_validation(exc: ValidationError) -> ProtocolError:
                                           for e in same))
         message = f"{field}: should be {wants}" if field else errors[0]["msg"]
     return ProtocolError("invalid_value", message, field)
-
-
-def check_finite(name: str, value: float) -> None:
-    """Raise ProtocolError unless value is a finite number (used for derived values)."""
-    if not math.isfinite(value):
-        raise ProtocolError("invalid_value", f"{name}: must be a finite number", name)

@@ -27,7 +27,6 @@ from app.settings import Settings
 router = APIRouter()
 log = logging.getLogger(__name__)
 MAX_OUTBOX = 512  # JSON messages waiting for a client that does not read: then it is dropped
-CLOSE_SERVICE_RESTART = 1012
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_POLICY = 1008
 
