@@ -208,10 +208,8 @@ class TrainingSession:
             self._steps_left = 0
             self.outbox.append(self.status_message())
             self.frame_wanted = True
-        if done:
-            self.last_activity = time.monotonic() if self.state == "running" else self.last_activity
-            if self.frame_wanted:
-                self._notify()
+        if done and self.frame_wanted:
+            self._notify()
         return done
 
     def fail(self, message: str) -> None:
