@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from app.protocol import PROTOCOL_VERSION, encode_frame, quantize
+from app.protocol.binary import PROTOCOL_VERSION, encode_frame, quantize
 from engine.features import FEATURES
 from engine.grid import DOMAIN, evaluate_grid, grid_features
 from engine.trainer import Trainer
@@ -29,12 +29,13 @@ class FrameBuilder:
         self.neuron_grid_size = len(range(self.stride // 2, grid_size, self.stride))
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
-              losses: Array, run: int = 0) -> bytes:
+              losses: Array, run: int = 0, ack: str | int | None = None) -> bytes:
+        """``ack``: the id of the command whose result this frame is (echoed in the header)."""
         with np.errstate(all="ignore"):  # a diverged run is full of Inf and NaN: show, not warn
-            return self._build(t, state, speed, loss_steps, losses, run)
+            return self._build(t, state, speed, loss_steps, losses, run, ack)
 
     def _build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
-               losses: Array, run: int) -> bytes:
+               losses: Array, run: int, ack: str | int | None) -> bytes:
         net, trace, cfg = t.net, t.last_trace, t.config
         G = self.grid_size
         metrics = t.evaluate()
@@ -54,6 +55,8 @@ class FrameBuilder:
             "speed": speed,
             "sizes": net.sizes,
         }
+        if ack is not None:
+            header["ack"] = ack
         zeros = np.zeros(net.n_params)
         arrays: list[tuple[str, Array, dict[str, Any]]] = [
             ("params", net.flat, {}),

@@ -11,27 +11,25 @@ from __future__ import annotations
 import collections
 import math
 import time
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from app.commands import (
+from app.frames import FrameBuilder
+from app.limits import engine_limits
+from app.protocol.codes import ErrorCode
+from app.protocol.commands import (
+    MIN_STEPS_PER_SECOND,
     Command,
-    ConfigIn,
     Configure,
     Explain,
-    Pause,
-    Play,
     ProtocolError,
-    Reset,
     SetBias,
     SetSpeed,
     SetValues,
     SetWeight,
     Step,
 )
-from app.frames import FrameBuilder
 from app.settings import Settings
 from engine.config import TrainingConfig
 from engine.explain import explain_example
@@ -59,15 +57,33 @@ class TrainingSession:
         self._losses: list[float] = []
         self.on_change: Any = None  # set by the owner: called when there is something to send
         self.run = 0  # counts configures, so a client can drop frames of a previous run
-        self.trainer = self._build(ConfigIn())
+        self.limits = engine_limits(settings)
+        self._reply_id: str | int | None = None  # the id of the command being answered
+        self._ack: str | int | None = None  # echoed by the next frame (the command's result)
+        self._step_ack: str | int | None = None  # echoed once a pending `step` has finished
+        self.trainer = self._build({})
 
     # ---- commands -------------------------------------------------------------------------
     def apply(self, cmd: Command) -> None:
         """Act on one validated command; ProtocolError leaves the session exactly as it was."""
         self.last_activity = time.monotonic()
-        handler = _HANDLERS[type(cmd)]
-        handler(self, cmd)
+        self._reply_id = cmd.id
+        try:
+            _HANDLERS[cmd.type](self, cmd)
+            if self.frame_wanted and cmd.id is not None and cmd.type != "step":
+                self._ack = cmd.id
+        except ProtocolError as exc:
+            exc.id = cmd.id
+            raise
+        finally:
+            self._reply_id = None
         self._notify()
+
+    def say(self, message: dict[str, Any]) -> None:
+        """Queue a JSON message; an answer to a command with an ``id`` echoes it."""
+        if self._reply_id is not None:
+            message["id"] = self._reply_id
+        self.outbox.append(message)
 
     def _configure(self, cmd: Configure) -> None:
         trainer = self._build(cmd.config)  # raises before anything changes
@@ -76,49 +92,49 @@ class TrainingSession:
         self._steps_left = 0
         self._clear_losses()
         self.state = "paused"
-        self.outbox.append(self.ready_message())
+        self.say(self.ready_message())
         self.frame_wanted = True
 
-    def _play(self, cmd: Play) -> None:
+    def _play(self, cmd: Command) -> None:
         if self.state == "diverged":
-            self.outbox.append(self.status_message())
+            self.say(self.status_message())
             return
         self._steps_left = 0
         self.state = "running"
         self._last_tick = time.monotonic()
         self._credit = 0.0
-        self.outbox.append(self.status_message())
+        self.say(self.status_message())
 
-    def _pause(self, cmd: Pause) -> None:
+    def _pause(self, cmd: Command) -> None:
         if self.state == "running" or self._steps_left:
             self.state = "paused"
         self._steps_left = 0
-        self.outbox.append(self.status_message())
+        self.say(self.status_message())
         self.frame_wanted = True
 
     def _step(self, cmd: Step) -> None:
         if self.state == "diverged":
-            raise ProtocolError("diverged", self.trainer.divergence.message  # type: ignore[union-attr]
+            raise ProtocolError(ErrorCode.DIVERGED, self.trainer.divergence.message  # type: ignore[union-attr]
                                 + " (send reset or configure to go on)")
         n = cmd.n if cmd.n is not None else 1
         if cmd.epochs is not None:
             n = cmd.epochs * self.trainer.steps_per_epoch()
         self.state = "paused"
         self._steps_left = n
+        self._step_ack = cmd.id
 
-    def _reset(self, cmd: Reset) -> None:
+    def _reset(self, cmd: Command) -> None:
         self.trainer.reset()
         self._steps_left = 0
         self._clear_losses()
         self.state = "paused"
-        self.outbox.append(self.status_message())
+        self.say(self.status_message())
         self.frame_wanted = True
 
     def _set(self, cmd: SetValues) -> None:
-        changes = cmd.model_dump(exclude_none=True, exclude={"type", "speed"})
-        if "batch_size" in changes:
-            batch = _batch_size(changes["batch_size"], self.settings)
-            changes["batch_size"] = None if batch == "all" else batch
+        changes = dict(cmd.values)
+        if changes.get("batch_size") == "all":
+            changes["batch_size"] = None
         speed = _speed(cmd.speed, self.settings) if cmd.speed is not None else None
         try:
             self.trainer.update(**changes)  # all validated before anything changes
@@ -126,39 +142,40 @@ class TrainingSession:
             raise _engine_error(exc, "", None) from None
         if speed is not None:
             self.speed = speed
-        self.outbox.append(self.status_message())
+        self.say(self.status_message())
         self.frame_wanted = True
 
     def _set_speed(self, cmd: SetSpeed) -> None:
         self.speed = _speed(cmd.steps_per_second, self.settings)
         self._credit = 0.0
-        self.outbox.append(self.status_message())
+        self.say(self.status_message())
 
     def _set_weight(self, cmd: SetWeight) -> None:
         W = self._layer(cmd.layer, self.trainer.net.weights)
         if cmd.from_ >= W.shape[0] or cmd.to >= W.shape[1]:
-            raise ProtocolError("invalid_value", f"from/to: layer {cmd.layer} has {W.shape[0]} "
-                                f"inputs and {W.shape[1]} neurons", "from")
+            raise ProtocolError(ErrorCode.INVALID_VALUE, f"from/to: layer {cmd.layer} has "
+                                f"{W.shape[0]} inputs and {W.shape[1]} neurons", "from")
         W[cmd.from_, cmd.to] = cmd.value
         self.frame_wanted = True
 
     def _set_bias(self, cmd: SetBias) -> None:
         b = self._layer(cmd.layer, self.trainer.net.biases)
         if cmd.neuron >= b.shape[0]:
-            raise ProtocolError("invalid_value", f"neuron: layer {cmd.layer} has {b.shape[0]} "
-                                "neurons", "neuron")
+            raise ProtocolError(ErrorCode.INVALID_VALUE, f"neuron: layer {cmd.layer} has "
+                                f"{b.shape[0]} neurons", "neuron")
         b[cmd.neuron] = cmd.value
         self.frame_wanted = True
 
     def _explain(self, cmd: Explain) -> None:
         t = self.trainer
         if cmd.index >= len(t.y_train):
-            raise ProtocolError("invalid_value", f"index: must be below {len(t.y_train)}", "index")
+            raise ProtocolError(ErrorCode.INVALID_VALUE,
+                                f"index: must be below {len(t.y_train)}", "index")
         x, target = t.F_train[cmd.index], t.Y_train[cmd.index]
         with np.errstate(all="ignore"):
             result = explain_example(t.net, x, target, t.config.loss)
         layers = [{k: _json_array(v) for k, v in layer.items()} for layer in result["layers"]]
-        self.outbox.append({
+        self.say({
             "type": "explanation", "index": cmd.index, "x": x.tolist(),
             "target": target.tolist(), "loss": _finite_or_none(result["loss"]), "layers": layers,
         })
@@ -200,13 +217,14 @@ class TrainingSession:
             if self._steps_left <= 0 or t.divergence is not None:
                 self._steps_left = 0
                 self.frame_wanted = True
+                self._ack, self._step_ack = self._step_ack, None
         elif done:
             self._credit -= done
             self.frame_wanted = True
         if t.divergence is not None and self.state != "diverged":
             self.state = "diverged"
             self._steps_left = 0
-            self.outbox.append(self.status_message())
+            self.say(self.status_message())
             self.frame_wanted = True
         if done and self.frame_wanted:
             self._notify()
@@ -216,9 +234,9 @@ class TrainingSession:
         """Stop training after an unexpected error, tell the client, keep the connection."""
         self.state = "paused"
         self._steps_left = 0
-        self.outbox.append({"type": "error", "code": "internal", "message": message,
+        self.outbox.append({"type": "error", "code": ErrorCode.INTERNAL.value, "message": message,
                             "field": None})
-        self.outbox.append(self.status_message())
+        self.say(self.status_message())
         self.frame_wanted = True
         self._notify()
 
@@ -228,7 +246,9 @@ class TrainingSession:
         steps, losses = _thin(self._loss_steps, self._losses, MAX_LOSS_POINTS)
         self._clear_losses()
         self.frame_wanted = False
-        return self._frames.build(self.trainer, self.state, self.speed, steps, losses, self.run)
+        ack, self._ack = self._ack, None
+        return self._frames.build(self.trainer, self.state, self.speed, steps, losses, self.run,
+                                  ack)
 
     def ready_message(self) -> dict[str, Any]:
         return self._frames.ready_message(self.trainer, self.state, self.run, self.speed)
@@ -243,42 +263,27 @@ class TrainingSession:
         return 0.0 if self.state == "running" else now - self.last_activity
 
     # ---- helpers ----------------------------------------------------------------------------
-    def _build(self, cfg: ConfigIn) -> Trainer:
-        s = self.settings
-        values = cfg.model_dump(exclude_none=True)
-        hidden = values.get("hidden")
-        if hidden is not None:
-            if len(hidden) > s.max_hidden_layers:
-                raise ProtocolError("invalid_value", f"config.hidden: at most "
-                                    f"{s.max_hidden_layers} hidden layers", "config.hidden")
-            for i, width in enumerate(hidden):
-                if not 1 <= width <= s.max_neurons:
-                    raise ProtocolError("invalid_value", f"config.hidden.{i}: each layer has 1 to "
-                                        f"{s.max_neurons} neurons; got {width}",
-                                        f"config.hidden.{i}")
-            values["hidden"] = tuple(hidden)
-        samples = values.get("samples")
-        if samples is not None and not 10 <= samples <= s.max_samples:
-            raise ProtocolError("invalid_value", f"config.samples: must be from 10 to "
-                                f"{s.max_samples}; got {samples}", "config.samples")
-        if "batch_size" in values:
-            b = _batch_size(values["batch_size"], s)
-            values["batch_size"] = None if b == "all" else b
-        if "features" in values:
-            values["features"] = tuple(values["features"])
+    def _build(self, values: dict[str, Any]) -> Trainer:
+        """A new trainer from the given config keys (validated by the config model): the engine
+        checks what spans several keys, under the server's caps."""
+        values = dict(values)
+        if values.get("batch_size") == "all":
+            values["batch_size"] = None
         try:
-            config = replace(TrainingConfig(), **values)
+            config = TrainingConfig(**values).normalized(self.limits)
             trainer = Trainer(config)
         except ValueError as exc:
-            fallback = "config.hyper" if "hyper" in values else None
-            raise _engine_error(exc, "config.", fallback) from None
+            raise _engine_error(exc, "config.", "config.hyper" if "hyper" in values else None)\
+                from None
+        s = self.settings
         if not hasattr(self, "_frames") or self._frames.grid_size != s.grid_size:
             self._frames = FrameBuilder(s.grid_size, s.neuron_grid_size)
         return trainer
 
     def _layer(self, layer: int, arrays: list[np.ndarray]) -> np.ndarray:
         if layer >= len(arrays):
-            raise ProtocolError("invalid_value", f"layer: must be below {len(arrays)}", "layer")
+            raise ProtocolError(ErrorCode.INVALID_VALUE, f"layer: must be below {len(arrays)}",
+                                "layer")
         return arrays[layer]
 
     def _clear_losses(self) -> None:
@@ -289,35 +294,26 @@ class TrainingSession:
             self.on_change()
 
 
-_HANDLERS: dict[type, Any] = {
-    Configure: TrainingSession._configure,
-    Play: TrainingSession._play,
-    Pause: TrainingSession._pause,
-    Step: TrainingSession._step,
-    Reset: TrainingSession._reset,
-    SetValues: TrainingSession._set,
-    SetSpeed: TrainingSession._set_speed,
-    SetWeight: TrainingSession._set_weight,
-    SetBias: TrainingSession._set_bias,
-    Explain: TrainingSession._explain,
+_HANDLERS: dict[str, Any] = {
+    "configure": TrainingSession._configure,
+    "play": TrainingSession._play,
+    "pause": TrainingSession._pause,
+    "step": TrainingSession._step,
+    "reset": TrainingSession._reset,
+    "set": TrainingSession._set,
+    "speed": TrainingSession._set_speed,
+    "set_weight": TrainingSession._set_weight,
+    "set_bias": TrainingSession._set_bias,
+    "explain": TrainingSession._explain,
 }
-
-
-def _batch_size(value: int | str, s: Settings) -> int | str:
-    if value == "all":
-        return "all"
-    if not 1 <= int(value) <= s.max_batch_size:
-        raise ProtocolError("invalid_value", f"batch_size: must be from 1 to {s.max_batch_size} "
-                            f"or 'all'; got {value}", "batch_size")
-    return int(value)
 
 
 def _speed(value: float | str, s: Settings) -> float | str:
     if value == "max":
         return "max"
-    lo = 0.1
+    lo = MIN_STEPS_PER_SECOND
     if not lo <= float(value) <= s.max_steps_per_second:
-        raise ProtocolError("invalid_value", f"steps_per_second: must be from {lo} to "
+        raise ProtocolError(ErrorCode.INVALID_VALUE, f"steps_per_second: must be from {lo} to "
                             f"{s.max_steps_per_second} or 'max'; got {value}", "steps_per_second")
     return float(value)
 
@@ -326,8 +322,9 @@ def _engine_error(exc: ValueError, prefix: str, fallback_field: str | None) -> P
     """The engine says "field: what is allowed"; keep its words, lift the field name out."""
     message = str(exc)
     head = message.split(":", 1)[0]
-    field = f"{prefix}{head}" if head.isidentifier() else fallback_field
-    return ProtocolError("invalid_value", message, field)
+    is_field = all(part.isidentifier() or part.isdigit() for part in head.split("."))
+    field = f"{prefix}{head}" if is_field else fallback_field
+    return ProtocolError(ErrorCode.INVALID_VALUE, message, field)
 
 
 def _thin(steps: list[int], losses: list[float], limit: int) -> tuple[np.ndarray, np.ndarray]:

@@ -7,86 +7,76 @@ classification -> bce, several classes -> cross_entropy, regression -> mse.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
-from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from engine.datasets import DATASETS
-from engine.features import FEATURES
-from engine.initializers import INITIALIZERS
-from engine.losses import LOSSES
-from engine.optimizers import OPTIMIZERS, make_optimizer
-from engine.regularization import REGULARIZERS
+from engine.optimizers import make_optimizer
+from engine.schema import ALL, AUTO, ENGINE_LIMITS, SETTINGS, Limits, check_value
+
+
+def _default(key: str) -> Any:
+    value = SETTINGS[key].default
+    return tuple(value) if isinstance(value, list) else value
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    dataset: str = "circle"
-    samples: int | None = None  # None: the dataset's TF Playground count (500 / 1200)
-    noise: float = 0.0  # fraction, 0 .. 0.5
-    train_ratio: float = 0.5  # fraction of points used for training, 0.1 .. 0.9
-    features: tuple[str, ...] = ("x1", "x2")
-    hidden: tuple[int, ...] = (4, 2)
-    activation: str = "tanh"
-    output_activation: str | None = None
-    loss: str | None = None
-    regularization: str = "none"
-    regularization_rate: float = 0.0
-    optimizer: str = "sgd"
-    learning_rate: float = 0.03
-    hyper: dict[str, Any] = field(default_factory=dict)
-    batch_size: int | None = 10  # None: the whole training set (batch gradient descent)
-    init: str = "xavier_uniform"
-    seed: int = 0
+    """One run's configuration; every key's type, default and range is in ``engine.schema``."""
 
-    def normalized(self) -> TrainingConfig:
-        """Validate every field and fill in the automatic choices; ValueError names the field."""
-        _choice("dataset", self.dataset, DATASETS)
-        spec = DATASETS[self.dataset]
-        samples = spec.default_samples if self.samples is None else self.samples
-        _int_range("samples", samples, 2, 5000)
-        _float_range("noise", self.noise, 0.0, 0.5)
-        _float_range("train_ratio", self.train_ratio, 0.1, 0.9)
-        features = tuple(self.features)
-        if not features or len(set(features)) != len(features):
-            raise ValueError(f"features: need 1 to {len(FEATURES)} distinct ids from "
-                             f"{', '.join(FEATURES)}")
-        for f in features:
-            _choice("features", f, FEATURES)
-        hidden = tuple(self.hidden)
-        for width in hidden:
-            _int_range("hidden", width, 1, 1024)
-        _choice("activation", self.activation, ACTIVATIONS)
-        loss = self.loss or _default_loss(spec.kind, spec.n_classes)
-        _choice("loss", loss, LOSSES)
+    dataset: str = _default("dataset")
+    samples: int | None = None  # None: the dataset's TF Playground count (500 / 1200)
+    noise: float = _default("noise")  # fraction, 0 .. 0.5
+    train_ratio: float = _default("train_ratio")  # fraction of points used for training
+    features: tuple[str, ...] = _default("features")
+    hidden: tuple[int, ...] = _default("hidden")
+    activation: str = _default("activation")
+    output_activation: str | None = None  # None or "auto": chosen from the dataset and loss
+    loss: str | None = None  # None or "auto": chosen from the dataset
+    regularization: str = _default("regularization")
+    regularization_rate: float = _default("regularization_rate")
+    optimizer: str = _default("optimizer")
+    learning_rate: float = _default("learning_rate")
+    hyper: dict[str, Any] = field(default_factory=dict)
+    batch_size: int | None = _default("batch_size")  # None: the whole training set
+    init: str = _default("init")
+    seed: int = _default("seed")
+
+    def normalized(self, limits: Limits = ENGINE_LIMITS) -> TrainingConfig:
+        """Validate every field and fill in the automatic choices; ValueError names the field.
+
+        ``limits``: a host's narrower caps (the server's); the engine's own by default."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if values["batch_size"] is None:
+            values["batch_size"] = ALL
+        for key in ("samples", "loss", "output_activation"):
+            if values[key] is None:
+                values[key] = AUTO
+        checked = {}
+        for key, value in values.items():
+            if key == "samples" and value == AUTO:
+                checked[key] = AUTO
+                continue
+            checked[key] = check_value(key, value, limits)
+        spec = DATASETS[checked["dataset"]]
+        if checked["samples"] == AUTO:
+            checked["samples"] = check_value("samples", spec.default_samples, limits)
+        loss = checked["loss"]
+        if loss == AUTO:
+            loss = _default_loss(spec.kind, spec.n_classes)
         _check_loss_fits(loss, spec.kind, spec.n_classes)
-        output_activation = self.output_activation or (
-            "tanh" if loss == "mse" and spec.kind == "classification" else "linear"
-        )
-        _choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+        output_activation = checked["output_activation"]
+        if output_activation == AUTO:
+            output_activation = "tanh" if loss == "mse" and spec.kind == "classification" \
+                else "linear"
         if loss != "mse" and output_activation != "linear":
             raise ValueError(f"output_activation: {loss} applies its own link; use 'linear'")
-        _choice("regularization", self.regularization, REGULARIZERS)
-        _float_range("regularization_rate", self.regularization_rate, 0.0, 10.0)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _float_range("learning_rate", self.learning_rate, 0.0, 10.0)  # the optimizers' bound
-        _check_hyper(self.optimizer, self.learning_rate, self.hyper)
-        if self.batch_size is not None:
-            _int_range("batch_size", self.batch_size, 1, 5000)
-        _choice("init", self.init, INITIALIZERS)
-        _int_range("seed", self.seed, 0, 2**32 - 1)
-        return replace(
-            self,
-            samples=samples,
-            features=features,
-            hidden=hidden,
-            loss=loss,
-            output_activation=output_activation,
-            hyper=dict(self.hyper),
-        )
+        _check_hyper(checked["optimizer"], checked["learning_rate"], checked["hyper"])
+        checked.update(loss=loss, output_activation=output_activation,
+                       batch_size=None if checked["batch_size"] == ALL else checked["batch_size"])
+        return replace(self, **checked)
 
     def output_size(self) -> int:
         spec = DATASETS[self.dataset]
@@ -115,24 +105,8 @@ def _check_hyper(optimizer: str, lr: float, hyper: object) -> None:
     try:
         make_optimizer(optimizer, [np.zeros(1)], lr=lr, **hyper)
     except ValueError as exc:
-        raise ValueError(f"hyper: {exc}") from None
-
-
-def _choice(name: str, value: object, allowed: dict[str, Any] | tuple[str, ...]) -> None:
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name}: unknown {value!r}; allowed: {', '.join(allowed)}")
-
-
-def _int_range(name: str, value: object, lo: int, hi: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{name}: must be an integer from {lo} to {hi}; got {value!r}")
-
-
-def _float_range(name: str, value: object, lo: float, hi: float) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not lo <= value <= hi
-    ):
-        raise ValueError(f"{name}: must be a number from {lo:g} to {hi:g}; got {value!r}")
+        # "Invalid momentum: ..." -> field hyper.momentum, so the page can point at the control
+        words = str(exc).split(" ", 2)
+        name = words[1].rstrip(":") if len(words) > 1 and words[0] == "Invalid" else ""
+        field_name = f"hyper.{name}" if name.isidentifier() else "hyper"
+        raise ValueError(f"{field_name}: {exc}") from None

@@ -70,8 +70,13 @@ def _check_value(name: str, spec: HyperSpec, value: Any) -> float | bool | int:
     is_number = isinstance(value, int | float | np.integer | np.floating)
     if not is_number or isinstance(value, bool | np.bool_):
         raise ValueError(f"Invalid {name}: {value!r} (must be a number)")
-    if not math.isfinite(value):
-        raise ValueError(f"Invalid {name}: {value!r} (must be a finite number)")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int too large for a float (10**309)
+        finite = False
+    if not finite:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise ValueError(f"Invalid {name}: {shown} (must be a finite number)")
     if spec.kind == "int" and value != int(value):
         raise ValueError(f"Invalid {name}: {value!r} (must be an integer)")
     x = int(value) if spec.kind == "int" else float(value)

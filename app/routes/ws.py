@@ -18,17 +18,16 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from app.commands import ProtocolError, parse_command
 from app.frames import config_json
-from app.options import hello_message
+from app.protocol.codes import CloseCode, ErrorCode
+from app.protocol.commands import ProtocolError, parse_command
+from app.protocol.hello import hello_message
 from app.session import TrainingSession
 from app.settings import Settings
 
 router = APIRouter()
 log = logging.getLogger(__name__)
 MAX_OUTBOX = 512  # JSON messages waiting for a client that does not read: then it is dropped
-CLOSE_TRY_AGAIN_LATER = 1013
-CLOSE_POLICY = 1008
 
 
 def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
@@ -46,13 +45,13 @@ async def training_socket(ws: WebSocket) -> None:
     state = ws.app.state
     settings: Settings = state.settings
     if not origin_allowed(ws, settings):
-        await ws.close(code=CLOSE_POLICY)  # before accept: the handshake gets HTTP 403
+        await ws.close(code=CloseCode.POLICY)  # before accept: the handshake gets HTTP 403
         return
     client = ws.client.host if ws.client else "?"
     await ws.accept()
     refusal = state.registry.refusal(client)
     if refusal:
-        await ws.close(code=CLOSE_TRY_AGAIN_LATER, reason=refusal)
+        await ws.close(code=CloseCode.TRY_AGAIN_LATER, reason=refusal)
         return
     session = TrainingSession(settings, client)
     wake = asyncio.Event()
@@ -75,7 +74,7 @@ async def training_socket(ws: WebSocket) -> None:
             exc = task.exception()
             if exc is not None and not isinstance(exc, WebSocketDisconnect | OSError):
                 log.error("session ended by an error", exc_info=exc)
-                session.close_request = (1011, "internal error")
+                session.close_request = (CloseCode.INTERNAL, "internal error")
     finally:
         session.closed = True
         state.scheduler.remove(session)
@@ -104,18 +103,24 @@ async def _read(ws: WebSocket, session: TrainingSession, settings: Settings) -> 
         last = now
         try:
             if tokens < 1:
-                raise ProtocolError("rate_limited", f"more than {settings.commands_per_second:g} "
-                                    "commands a second; this one was ignored")
+                raise ProtocolError(ErrorCode.RATE_LIMITED, f"more than "
+                                    f"{settings.commands_per_second:g} commands a second; this "
+                                    "one was ignored")
             tokens -= 1
             text = message.get("text")
             if text is None:
-                raise ProtocolError("bad_message", "commands are JSON text messages, not binary")
-            session.apply(parse_command(text, settings.max_message_bytes))
+                raise ProtocolError(ErrorCode.BAD_MESSAGE,
+                                    "commands are JSON text messages, not binary")
+            session.apply(parse_command(text, settings.max_message_bytes, session.limits))
         except ProtocolError as exc:
             session.outbox.append(exc.to_message())
             session.on_change()
+        except Exception:  # a server fault: the run and the connection stay, training pauses
+            log.exception("command failed; pausing the session")
+            session.fail("the server could not apply that command; training is paused and "
+                         "the run is kept")
         if len(session.outbox) > MAX_OUTBOX:
-            session.close_request = (CLOSE_POLICY, "too many unread messages")
+            session.close_request = (CloseCode.POLICY, "too many unread messages")
             return
 
 
@@ -133,7 +138,7 @@ async def _send(ws: WebSocket, session: TrainingSession, settings: Settings,
                 if session.idle_for(time.monotonic()) > settings.idle_timeout_s:
                     idle = _duration(settings.idle_timeout_s)
                     session.close_request = (
-                        1001, f"closed after {idle} paused and silent; reload to go on")
+                        CloseCode.IDLE, f"closed after {idle} paused and silent; reload to go on")
                     return
                 continue
         while session.outbox:
@@ -153,7 +158,7 @@ async def _timed(coro: Any, timeout: float) -> None:
         async with asyncio.timeout(timeout):
             await coro
     except TimeoutError:
-        raise WebSocketDisconnect(code=CLOSE_POLICY, reason="client stopped reading") from None
+        raise WebSocketDisconnect(code=CloseCode.POLICY, reason="client stopped reading") from None
 
 
 def _dumps(message: dict[str, Any]) -> str:

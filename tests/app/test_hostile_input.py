@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.commands import CONFIG_KEYS, ProtocolError, parse_command
+from app.protocol.commands import CONFIG_KEYS, ProtocolError, parse_command
 from app.session import TrainingSession
 from app.settings import Settings
 from tests.app.conftest import Session
@@ -74,7 +74,7 @@ ERROR_CASES = [  # (command, the field the error must name)
     ({"type": "speed", "steps_per_second": 10**9}, "steps_per_second"),
     ({"type": "set", "learning_rate": -1}, "learning_rate"),
     ({"type": "set", "hidden": [3]}, "hidden"),
-    ({"type": "set", "hyper": {"momentum": -0.5}}, "hyper"),
+    ({"type": "set", "hyper": {"momentum": -0.5}}, "hyper.momentum"),
     ({"type": "set", "hyper": {"warp": 1}}, "hyper"),
     ({"type": "set", "batch_size": 0}, "batch_size"),
     ({"type": "configure", "config": {"hidden": [4] * 50}}, "config.hidden"),
@@ -85,7 +85,7 @@ ERROR_CASES = [  # (command, the field the error must name)
     ({"type": "configure", "config": {"noise": 3}}, "config.noise"),
     ({"type": "configure", "config": {"activation": "gelu"}}, "config.activation"),
     ({"type": "configure", "config": {"optimizer": "adam", "hyper": {"betas": [1.5, 0.9]}}},
-     "config.hyper"),
+     "config.hyper.beta1"),
     ({"type": "configure", "config": {"dataset": "plane", "loss": "bce"}}, "config.loss"),
     ({"type": "configure", "config": {"extra": 1}}, "config.extra"),
     ({"type": "set_weight", "layer": 9, "from": 0, "to": 0, "value": 1}, "layer"),

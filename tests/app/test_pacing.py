@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import app.session as session_module
-from app.commands import Play, SetSpeed
+from app.protocol.commands import Play, SetSpeed
 from app.session import TrainingSession
 from app.settings import Settings
 

@@ -1,4 +1,4 @@
-"""The ``hello`` message: every option the page offers and every limit, from the registries.
+"""The ``hello`` message: every option the page offers, every limit and the config schema.
 
 The page builds its controls from this, so nothing is listed twice.
 """
@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.protocol import PROTOCOL_VERSION
+from app.limits import engine_limits
+from app.protocol.codes import PROTOCOL_VERSION
+from app.protocol.commands import MIN_STEPS_PER_SECOND
+from app.protocol.config_model import config_json_schema
 from app.settings import Settings
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from engine.datasets import DATASETS
@@ -16,10 +19,16 @@ from engine.initializers import INITIALIZER_LABELS
 from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS, hyper_spec_json
 from engine.regularization import REGULARIZERS
+from engine.schema import SETTINGS
 
 
 def hello_message(settings: Settings, defaults: dict[str, Any]) -> dict[str, Any]:
     s = settings
+    limits = engine_limits(s)
+
+    def bounds(key: str) -> list[float]:
+        return list(SETTINGS[key].bounds(limits))
+
     return {
         "type": "hello",
         "protocol": PROTOCOL_VERSION,
@@ -40,21 +49,24 @@ def hello_message(settings: Settings, defaults: dict[str, Any]) -> dict[str, Any
             "optimizers": [hyper_spec_json(name) for name in OPTIMIZERS],
         },
         "defaults": defaults,
+        # Every config key's type, default, range or choices: the page builds its controls,
+        # its link parser and its checks from this (docs/protocol.md).
+        "config_schema": config_json_schema(limits),
         "limits": {
             "max_hidden_layers": s.max_hidden_layers,
             "max_neurons": s.max_neurons,
-            "min_samples": 10,
+            "min_samples": SETTINGS["samples"].bounds(limits)[0],
             "max_samples": s.max_samples,
             "max_batch_size": s.max_batch_size,
-            "min_steps_per_second": 0.1,
+            "min_steps_per_second": MIN_STEPS_PER_SECOND,
             "max_steps_per_second": s.max_steps_per_second,
             "max_message_bytes": s.max_message_bytes,
             "commands_per_second": s.commands_per_second,
             "idle_timeout_s": s.idle_timeout_s,
-            "noise": [0.0, 0.5],
-            "train_ratio": [0.1, 0.9],
-            "learning_rate": [0.0, 10.0],
-            "regularization_rate": [0.0, 10.0],
+            "noise": bounds("noise"),
+            "train_ratio": bounds("train_ratio"),
+            "learning_rate": bounds("learning_rate"),
+            "regularization_rate": bounds("regularization_rate"),
         },
         "frame_rate": s.frame_rate,
         "grid_size": s.grid_size,

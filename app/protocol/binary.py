@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-PROTOCOL_VERSION = 1
+from app.protocol.codes import PROTOCOL_VERSION
+
 _DTYPES = {"f8": "<f8", "f4": "<f4", "i4": "<i4", "u1": "u1"}
 
 

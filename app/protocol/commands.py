@@ -1,0 +1,269 @@
+"""Client -> server commands: typed, strict, and every failure a ``ProtocolError`` naming the field.
+
+Parsing never raises anything else: not JSON, NaN, null, a huge integer, a wrong type, a missing
+or extra field all become an ``error`` message for the client, and the session stays as it was.
+Every command may carry a client ``id`` that the answer echoes (docs/protocol.md, "Acknowledging").
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model, model_validator
+
+from app.protocol.codes import ErrorCode
+from app.protocol.config_model import Finite, Strict, config_model
+from engine.schema import ENGINE_LIMITS, LIVE_SETTINGS, SETTINGS, Limits
+
+CONFIG_KEYS = tuple(SETTINGS)
+SET_KEYS = (*LIVE_SETTINGS, "speed")  # what ``set`` may change without a new network
+MAX_SAFE_INTEGER = 2**53 - 1  # beyond this a JSON number is not exact in the browser or a float
+CommandId = Annotated[str, Field(min_length=1, max_length=64)] | Annotated[
+    int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
+MIN_STEPS_PER_SECOND = 0.1
+
+
+class ProtocolError(Exception):
+    """A command the server will not act on; becomes an ``error`` message."""
+
+    def __init__(self, code: str, message: str, field: str | None = None,
+                 id: str | int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field, self.id = code, message, field, id
+
+    def to_message(self) -> dict[str, Any]:
+        out = {"type": "error", "code": str(self.code), "message": self.message,
+               "field": self.field}
+        if self.id is not None:
+            out["id"] = self.id
+        return out
+
+
+class Command(Strict):
+    id: CommandId | None = None  # echoed by the answer; None only when omitted (null is refused)
+
+
+class Configure(Command):
+    type: Literal["configure"]
+    config: dict[str, Any] = Field(default_factory=dict)  # checked by config_model(limits)
+
+
+class Play(Command):
+    type: Literal["play"]
+
+
+class Pause(Command):
+    type: Literal["pause"]
+
+
+class Reset(Command):
+    type: Literal["reset"]
+
+
+class Step(Command):
+    type: Literal["step"]
+    n: int | None = Field(None, ge=1, le=1_000_000)
+    epochs: int | None = Field(None, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Step:
+        if self.n is not None and self.epochs is not None:
+            raise ValueError("give either n or epochs, not both")
+        return self
+
+
+Speed = Annotated[float, Field(allow_inf_nan=False, gt=0)] | Literal["max"]
+
+
+class SetValues(Command):
+    """``set``: the live keys (validated by the config model) and the speed."""
+
+    type: Literal["set"]
+    speed: Speed | None = None
+    values: dict[str, Any] = Field(default_factory=dict)  # the live config keys given, validated
+
+
+class SetSpeed(Command):
+    type: Literal["speed"]
+    steps_per_second: Speed
+
+
+class SetWeight(Command):
+    type: Literal["set_weight"]
+    layer: int = Field(ge=0)
+    from_: int = Field(alias="from", ge=0)
+    to: int = Field(ge=0)
+    value: Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+
+
+class SetBias(Command):
+    type: Literal["set_bias"]
+    layer: int = Field(ge=0)
+    neuron: int = Field(ge=0)
+    value: Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+
+
+class Explain(Command):
+    type: Literal["explain"]
+    index: int = Field(ge=0)
+
+
+COMMAND_MODELS: tuple[type[Command], ...] = (
+    Configure, Play, Pause, Reset, Step, SetValues, SetSpeed, SetWeight, SetBias, Explain)
+COMMAND_TYPES: dict[str, type[Command]] = {
+    m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    for m in COMMAND_MODELS
+}
+
+
+@lru_cache(maxsize=8)
+def _set_model(limits: Limits) -> type[BaseModel]:
+    """``set``'s live keys: the same field definitions as ``configure``'s, all optional."""
+    base = config_model(limits)
+    fields = {k: (base.model_fields[k].annotation, None) for k in LIVE_SETTINGS}
+    return create_model("SetLive", __base__=Strict, **fields)  # type: ignore[call-overload,no-any-return]
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_command(text: str | bytes | None, max_bytes: int,
+                  limits: Limits = ENGINE_LIMITS) -> Command:
+    """Text of one websocket message -> a validated command, or ProtocolError."""
+    if not isinstance(text, str):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "commands are JSON text messages, not binary")
+    if len(text) > max_bytes or len(text.encode()) > max_bytes:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"message larger than {max_bytes} bytes")
+    try:
+        raw = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "a command is a JSON object with a 'type'")
+    cid = _valid_id(raw.get("id"))
+    try:
+        return _parse(raw, limits)
+    except ProtocolError as exc:
+        exc.id = cid
+        raise
+
+
+def _parse(raw: dict[str, Any], limits: Limits) -> Command:
+    _refuse_null_and_huge(raw, "")
+    kind = raw.get("type")
+    if not isinstance(kind, str) or kind not in COMMAND_TYPES:
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_TYPE,
+            f"unknown command type {kind!r}; allowed: {', '.join(COMMAND_TYPES)}", "type",
+        )
+    if kind == "set":
+        return _parse_set(raw, limits)
+    try:
+        cmd = COMMAND_TYPES[kind].model_validate(raw)
+    except ValidationError as exc:
+        raise _from_validation(exc, limits) from None
+    if isinstance(cmd, Configure):
+        try:
+            config = config_model(limits).model_validate(cmd.config)
+        except ValidationError as exc:
+            raise _from_validation(exc, limits, prefix=("config",)) from None
+        return cmd.model_copy(update={"config": config.model_dump(exclude_unset=True)})
+    return cmd
+
+
+def _parse_set(raw: dict[str, Any], limits: Limits) -> SetValues:
+    live = {k: v for k, v in raw.items() if k in LIVE_SETTINGS}
+    for key in raw:
+        if key in CONFIG_KEYS and key not in SET_KEYS:
+            raise ProtocolError(
+                ErrorCode.NEEDS_CONFIGURE,
+                f"{key} changes the network or the data: send 'configure' with it; "
+                f"'set' takes {', '.join(SET_KEYS)}",
+                key,
+            )
+    try:
+        values = _set_model(limits).model_validate(live).model_dump(exclude_unset=True)
+        rest = {k: v for k, v in raw.items() if k not in LIVE_SETTINGS}
+        return SetValues.model_validate({**rest, "values": values})
+    except ValidationError as exc:
+        raise _from_validation(exc, limits) from None
+
+
+def _refuse_null_and_huge(value: Any, path: str) -> None:
+    """null means nothing here (omit a key for its default); an integer past 2^53 is not exact."""
+    if value is None:
+        field = path or None
+        raise ProtocolError(ErrorCode.INVALID_VALUE, f"{path or 'command'}: null is not a value; "
+                            "omit a key to get its default", field)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+        raise ProtocolError(ErrorCode.INVALID_VALUE, f"{path}: integers must be within "
+                            f"±{MAX_SAFE_INTEGER}", path or None)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _refuse_null_and_huge(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _refuse_null_and_huge(v, f"{path}.{i}")
+
+
+def _valid_id(value: Any) -> str | int | None:
+    try:
+        return TypeAdapter(CommandId).validate_python(value, strict=True)  # type: ignore[no-any-return]
+    except ValidationError:
+        return None
+
+
+_UNION_TAGS = {"int", "float", "str", "bool", "list", "dict", "none"}
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> str | None:
+    """Drop pydantic's union-member tags ('constrained-float', "literal['max']") from a path."""
+    parts = [str(p) for p in loc
+             if isinstance(p, int) or (str(p).isidentifier() and str(p) not in _UNION_TAGS)]
+    return ".".join(parts).replace("from_", "from") or None
+
+
+def _from_validation(exc: ValidationError, limits: Limits,
+                     prefix: tuple[str, ...] = ()) -> ProtocolError:
+    errors = exc.errors(include_url=False)
+    loc = (*prefix, *errors[0]["loc"])
+    field = _clean_loc(loc)
+    kind = errors[0]["type"]
+    key = _config_key(loc, prefix)
+    if kind == "extra_forbidden":
+        message = f"{field}: unknown field"
+        if key is None and prefix:
+            message += f"; config keys: {', '.join(CONFIG_KEYS)}"
+    elif kind == "missing":
+        message = f"{field}: required field is missing"
+    elif key is not None and key != "hyper":
+        # One wording for a config key, the engine's: the field and what is allowed.
+        got = errors[0].get("input")
+        message = f"{field}: must be {SETTINGS[key].allowed(limits)}; got {_short(got)}"
+    else:
+        # A union (e.g. a number or "max") fails once per member: say every way to be right.
+        same = [e for e in errors if _clean_loc((*prefix, *e["loc"])) == field]
+        wants = " or ".join(dict.fromkeys(e["msg"].removeprefix("Input should be ")
+                                          for e in same))
+        message = f"{field}: should be {wants}" if field else errors[0]["msg"]
+    return ProtocolError(ErrorCode.INVALID_VALUE, message, field)
+
+
+def _config_key(loc: tuple[Any, ...], prefix: tuple[str, ...]) -> str | None:
+    at = len(prefix)
+    if len(loc) > at and isinstance(loc[at], str) and loc[at] in SETTINGS:
+        return loc[at]
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+__all__ = ["CONFIG_KEYS", "MIN_STEPS_PER_SECOND", "SET_KEYS", "Command", "Configure", "Explain",
+           "Finite", "Pause", "Play", "ProtocolError", "Reset", "SetBias", "SetSpeed",
+           "SetValues", "SetWeight", "Speed", "Step", "parse_command"]
