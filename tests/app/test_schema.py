@@ -1,5 +1,6 @@
-"""One schema: every config key's bounds agree between the engine and the server, hello carries the
-schema, docs/protocol.md's table is generated from it, and null or a huge integer changes nothing."""
+"""One schema: every config key's bounds agree between the engine and the server, hello carries
+the schema, docs/protocol.md's table is generated from it, and null or a huge integer changes
+nothing."""
 
 from __future__ import annotations
 
@@ -160,7 +161,7 @@ def test_null_and_huge_integers_are_refused_and_nothing_changes(
     assert session.frame()["step"] == 52
 
 
-# ---- ids: the answer echoes the command's id ------------------------------------------------------
+# ---- ids: the answer echoes the command's id ---------------------------------------------------
 
 
 def test_answers_echo_the_command_id(session: Session) -> None:
