@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from app.frames import FrameBuilder
 from app.limits import engine_limits
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import (
+    MAX_STEPS_PER_COMMAND,
     MIN_STEPS_PER_SECOND,
     Command,
     Configure,
@@ -37,11 +39,14 @@ from engine.trainer import Trainer
 
 DEFAULT_SPEED = 500.0  # steps per second when a page first plays (TF Playground: ~an epoch a frame)
 MAX_LOSS_POINTS = 200  # batch losses per frame before thinning
+MAX_LOSS_HISTORY = 4096  # batch losses kept between frames (a long `step`): then thinned
 
 
 class TrainingSession:
-    def __init__(self, settings: Settings, client: str = "?") -> None:
+    def __init__(self, settings: Settings, client: str = "?",
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
+        self.clock = clock  # monotonic seconds; tests pass a fake one
         self.client = client
         self.state = "paused"  # running | paused | diverged
         self.speed: float | str = DEFAULT_SPEED
@@ -49,10 +54,10 @@ class TrainingSession:
         self.frame_wanted = False
         self.closed = False
         self.close_request: tuple[int, str] = (1000, "")  # code and reason when the server ends it
-        self.last_activity = time.monotonic()
+        self.last_activity = self.clock()
         self._steps_left = 0  # a pending `step {n}`: trains at full speed, then one frame
         self._credit = 0.0
-        self._last_tick = time.monotonic()
+        self._last_tick = self.clock()
         self._loss_steps: list[int] = []
         self._losses: list[float] = []
         self.on_change: Any = None  # set by the owner: called when there is something to send
@@ -66,7 +71,7 @@ class TrainingSession:
     # ---- commands -------------------------------------------------------------------------
     def apply(self, cmd: Command) -> None:
         """Act on one validated command; ProtocolError leaves the session exactly as it was."""
-        self.last_activity = time.monotonic()
+        self.last_activity = self.clock()
         self._reply_id = cmd.id
         try:
             _HANDLERS[cmd.type](self, cmd)
@@ -79,10 +84,22 @@ class TrainingSession:
             self._reply_id = None
         self._notify()
 
+    def command_cost(self, cmd: Command) -> float:
+        """What a command costs in commands' worth (>= 1), by the work it makes: building a run
+        (data, network, the ``ready`` payload) grows with the samples and the parameters."""
+        if cmd.type == "configure":
+            return 1.0 + self.trainer.config.samples / 100 + self.trainer.net.n_params / 50
+        if cmd.type == "explain":
+            return 1.0 + self.trainer.net.n_params / 100
+        return 1.0
+
     def say(self, message: dict[str, Any]) -> None:
         """Queue a JSON message; an answer to a command with an ``id`` echoes it."""
         if self._reply_id is not None:
             message["id"] = self._reply_id
+        if message["type"] == "ready":  # a newer run replaces an unsent one (and its size)
+            for old in [m for m in self.outbox if m["type"] == "ready"]:
+                self.outbox.remove(old)
         self.outbox.append(message)
 
     def _configure(self, cmd: Configure) -> None:
@@ -101,7 +118,7 @@ class TrainingSession:
             return
         self._steps_left = 0
         self.state = "running"
-        self._last_tick = time.monotonic()
+        self._last_tick = self.clock()
         self._credit = 0.0
         self.say(self.status_message())
 
@@ -119,9 +136,16 @@ class TrainingSession:
         n = cmd.n if cmd.n is not None else 1
         if cmd.epochs is not None:
             n = cmd.epochs * self.trainer.steps_per_epoch()
+            if n > MAX_STEPS_PER_COMMAND:
+                most = MAX_STEPS_PER_COMMAND // self.trainer.steps_per_epoch()
+                raise ProtocolError(ErrorCode.INVALID_VALUE, f"epochs: at most "
+                                    f"{MAX_STEPS_PER_COMMAND} steps per command, which is {most} "
+                                    f"epochs at this batch size; got {cmd.epochs}", "epochs")
         self.state = "paused"
         self._steps_left = n
         self._step_ack = cmd.id
+        self._last_tick = self.clock()
+        self._credit = 1.0  # the first step at once
 
     def _reset(self, cmd: Command) -> None:
         self.trainer.reset()
@@ -187,11 +211,15 @@ class TrainingSession:
 
     def run_slice(self, budget_s: float) -> int:
         """Train for at most ``budget_s`` seconds of CPU; returns the number of steps done."""
-        now = time.monotonic()
+        now = self.clock()
+        cap = self.settings.max_steps_per_second  # "max" means the server's cap
         if self._steps_left > 0:
-            allowed = self._steps_left
+            # A `step {n}` runs as fast as the server's cap allows, never faster.
+            earned = self._credit + (now - self._last_tick) * cap
+            self._credit = min(earned, max(1.0, cap / 5))
+            allowed = min(self._steps_left, int(self._credit))
+            self._last_tick = now
         elif self.state == "running":
-            cap = self.settings.max_steps_per_second  # "max" means the server's cap
             rate = cap if self.speed == "max" else min(float(self.speed), cap)
             # Credit builds with wall time; capped so a stalled loop does not cause a burst.
             earned = self._credit + (now - self._last_tick) * rate
@@ -212,7 +240,11 @@ class TrainingSession:
             losses.append(trace.loss)
             if t.divergence is not None or time.perf_counter() > deadline:
                 break
+        if len(losses) > MAX_LOSS_HISTORY:  # a long `step`: keep the curve's shape, bounded
+            self._loss_steps, self._losses = (list(a) for a in _thin(steps, losses,
+                                                                     MAX_LOSS_HISTORY // 2))
         if self._steps_left > 0:
+            self._credit -= done
             self._steps_left -= done
             if self._steps_left <= 0 or t.divergence is not None:
                 self._steps_left = 0
@@ -260,7 +292,8 @@ class TrainingSession:
                 "step": t.step_count, "epoch": t.epoch, "speed": self.speed}
 
     def idle_for(self, now: float) -> float:
-        return 0.0 if self.state == "running" else now - self.last_activity
+        busy = self.state == "running" or self._steps_left > 0
+        return 0.0 if busy else now - self.last_activity
 
     # ---- helpers ----------------------------------------------------------------------------
     def _build(self, values: dict[str, Any]) -> Trainer:

@@ -23,6 +23,7 @@ MAX_SAFE_INTEGER = 2**53 - 1  # beyond this a JSON number is not exact in the br
 CommandId = Annotated[str, Field(min_length=1, max_length=64)] | Annotated[
     int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
 MIN_STEPS_PER_SECOND = 0.1
+MAX_STEPS_PER_COMMAND = 1_000_000  # `step {n}` or `step {epochs}`: bounded work per command
 
 
 class ProtocolError(Exception):
@@ -64,7 +65,7 @@ class Reset(Command):
 
 class Step(Command):
     type: Literal["step"]
-    n: int | None = Field(None, ge=1, le=1_000_000)
+    n: int | None = Field(None, ge=1, le=MAX_STEPS_PER_COMMAND)
     epochs: int | None = Field(None, ge=1, le=10_000)
 
     @model_validator(mode="after")
@@ -264,6 +265,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-__all__ = ["CONFIG_KEYS", "MIN_STEPS_PER_SECOND", "SET_KEYS", "Command", "Configure", "Explain",
-           "Finite", "Pause", "Play", "ProtocolError", "Reset", "SetBias", "SetSpeed",
-           "SetValues", "SetWeight", "Speed", "Step", "parse_command"]
+__all__ = ["CONFIG_KEYS", "MAX_STEPS_PER_COMMAND", "MIN_STEPS_PER_SECOND", "SET_KEYS",
+           "Command", "Configure", "Explain", "Finite", "Pause", "Play", "ProtocolError", "Reset",
+           "SetBias", "SetSpeed", "SetValues", "SetWeight", "Speed", "Step", "parse_command"]

@@ -111,7 +111,10 @@ async def _read(ws: WebSocket, session: TrainingSession, settings: Settings) -> 
             if text is None:
                 raise ProtocolError(ErrorCode.BAD_MESSAGE,
                                     "commands are JSON text messages, not binary")
-            session.apply(parse_command(text, settings.max_message_bytes, session.limits))
+            command = parse_command(text, settings.max_message_bytes, session.limits)
+            session.apply(command)
+            # Charged by cost: a configure of the largest network spends many commands' worth.
+            tokens -= session.command_cost(command) - 1
         except ProtocolError as exc:
             session.outbox.append(exc.to_message())
             session.on_change()
@@ -122,6 +125,7 @@ async def _read(ws: WebSocket, session: TrainingSession, settings: Settings) -> 
         if len(session.outbox) > MAX_OUTBOX:
             session.close_request = (CloseCode.POLICY, "too many unread messages")
             return
+        await asyncio.sleep(0)  # buffered commands never run back to back: others get the loop
 
 
 async def _send(ws: WebSocket, session: TrainingSession, settings: Settings,

@@ -1,6 +1,6 @@
 """Play speed: a session trains at its chosen steps per second, and "max" at the server's cap.
 
-The session's clock is replaced by a fake one, so these tests count steps per simulated second
+The session is given a fake clock, so these tests count steps per simulated second
 and never depend on how fast this machine is.
 """
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-import app.session as session_module
 from app.protocol.commands import Play, SetSpeed
 from app.session import TrainingSession
 from app.settings import Settings
@@ -28,11 +27,10 @@ class FakeClock:
     ("max", 200, 200),  # "max" is the server's cap, not the machine's limit
     (200.0, 200, 200),  # the cap itself is allowed (above it: an error, see test_hostile_input)
 ])
-def test_steps_per_simulated_second(monkeypatch: pytest.MonkeyPatch, speed: float | str,
+def test_steps_per_simulated_second(speed: float | str,
                                     cap: int, expected: int) -> None:
     clock = FakeClock()
-    monkeypatch.setattr(session_module.time, "monotonic", clock)
-    session = TrainingSession(Settings(max_steps_per_second=cap))
+    session = TrainingSession(Settings(max_steps_per_second=cap), clock=clock)
     session.apply(SetSpeed(type="speed", steps_per_second=speed))
     session.apply(Play(type="play"))
     done = 0
