@@ -1,0 +1,111 @@
+"""The step taken apart, as session commands: ``phase``, ``compare_updates``, ``gradcheck`` and
+``suggest_learning_rate`` (docs/protocol.md, "The step in phases").
+
+Forward, backward and update run one at a time and hold; between backward and update the
+gradient and the pending update exist and nothing has changed. Each answer is computed by the
+engine (engine.trainer, engine.compare, engine.gradcheck, engine.health) on the session's run.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from engine.compare import compare_updates, track_alternatives
+from engine.gradcheck import check_bias, check_weight
+from engine.health import suggest_learning_rate
+
+from app.protocol.codes import ErrorCode
+from app.protocol.commands import CompareUpdates, GradCheck, PhaseStep, ProtocolError
+
+if TYPE_CHECKING:
+    from app.session import TrainingSession
+
+
+def phase(session: TrainingSession, cmd: PhaseStep) -> None:
+    """One phase (or up to ``to``); training pauses; exactly one frame answers."""
+    t = session.trainer
+    if t.divergence is not None:
+        raise ProtocolError(ErrorCode.DIVERGED, t.divergence.message
+                            + " (send reset or configure to go on)")
+    session.hold()
+    track_alternatives(t)  # from the first phase on, compare_updates has a shared history
+    steps_before = t.step_count
+    if cmd.to is None:
+        t.next_phase()
+    else:
+        t.advance_to(cmd.to)
+    if t.step_count != steps_before and t.last_trace is not None:
+        session.record_step(t.last_trace.step, t.last_trace.loss)
+    session.after_training()
+    session.frame_wanted = True
+
+
+def compare(session: TrainingSession, cmd: CompareUpdates) -> None:
+    t = session.trainer
+    pending = t.pending
+    if pending is None or pending.phase != "backward":
+        raise ProtocolError(ErrorCode.WRONG_PHASE, "compare_updates needs the gradient: run the "
+                            "step to its backward phase first ({\"type\": \"phase\", \"to\": "
+                            "\"backward\"})")
+    result = compare_updates(t)
+    entries = [{**e, "update": _floats(e["update"]), "hyper": _jsonable(e["hyper"]),
+                **{k: _num(e[k]) for k in ("batch_loss", "train_loss", "penalty")}}
+               for e in result["entries"]]
+    before = {k: _num(v) for k, v in result["before"].items()}
+    session.say({"type": "updates_compared", **{k: result[k] for k in (
+        "step", "learning_rate", "running", "history_from_step")}, "before": before,
+        "entries": entries})
+
+
+def gradcheck(session: TrainingSession, cmd: GradCheck) -> None:
+    t = session.trainer
+    try:
+        if cmd.neuron is not None:
+            result = check_bias(t, cmd.layer, cmd.neuron)
+        else:
+            assert cmd.from_ is not None and cmd.to is not None  # the model checked
+            result = check_weight(t, cmd.layer, cmd.from_, cmd.to)
+    except ValueError as exc:
+        field = str(exc).split(":", 1)[0]
+        raise ProtocolError(ErrorCode.INVALID_VALUE, str(exc),
+                            field if field.isidentifier() else None) from None
+    where = ({"neuron": cmd.neuron} if cmd.neuron is not None
+             else {"from": cmd.from_, "to": cmd.to})
+    session.say({"type": "gradcheck", "layer": cmd.layer, **where,
+                 "parameter": result.parameter, "value": _num(result.value),
+                 "backprop": _num(result.backprop), "numeric": _num(result.numeric),
+                 "relative_error": _num(result.relative_error), "h": result.h,
+                 "batch_size": result.batch_size, "crosses_kink": result.crosses_kink})
+
+
+def suggest(session: TrainingSession, cmd: Any) -> None:
+    result = suggest_learning_rate(session.trainer)
+    session.say({"type": "learning_rate_suggestion", **_jsonable(result)})
+
+
+def _floats(a: np.ndarray) -> list[float | None]:
+    return [x if math.isfinite(x) else None for x in a.tolist()]
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _jsonable(value: Any) -> Any:
+    """Engine results -> JSON: tuples to lists, numpy scalars to floats, non-finite to null."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return _num(value)
+    return value

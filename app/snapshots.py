@@ -1,0 +1,42 @@
+"""``snapshot`` and ``restore``: the whole run out to the client and back, exactly.
+
+The page keeps the latest snapshot of its run and restores it after an idle close, a dropped
+connection or a server restart. A snapshot is untrusted input: the engine checks every field
+(engine.snapshot) and the server's caps apply to its config as to a ``configure``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.snapshot import restore as restore_trainer
+from engine.snapshot import snapshot as take_snapshot
+
+from app.protocol.codes import ErrorCode
+from app.protocol.commands import ProtocolError, Restore
+from engine.config import TrainingConfig
+
+if TYPE_CHECKING:
+    from app.session import TrainingSession
+
+
+def take(session: TrainingSession, cmd: Any) -> None:
+    session.say({"type": "snapshot", "run": session.run,
+                 "snapshot": take_snapshot(session.trainer)})
+
+
+def restore(session: TrainingSession, cmd: Restore) -> None:
+    """A new run (like ``configure``) in exactly the snapshot's state: ``ready``, then a frame."""
+
+    def within_caps(config: dict[str, Any]) -> None:
+        TrainingConfig(**{k: tuple(v) if isinstance(v, list) else v
+                          for k, v in config.items()}).normalized(session.limits)
+
+    try:
+        trainer = restore_trainer(cmd.snapshot, check_config=within_caps)
+    except ValueError as exc:
+        field = str(exc).split(":", 1)[0]
+        ok = all(p.isidentifier() or p.isdigit() for p in field.split("."))
+        raise ProtocolError(ErrorCode.INVALID_VALUE, str(exc), field if ok else "snapshot")\
+            from None
+    session.start_run(trainer)
