@@ -70,6 +70,17 @@ def wait_for_healthz(url: str, proc: subprocess.Popen[bytes], timeout_s: float) 
     raise RuntimeError(f"{url}/healthz did not answer within {timeout_s} s")
 
 
+def http_get(url: str, headers: Mapping[str, str] | None = None
+             ) -> tuple[int, Mapping[str, str], bytes]:
+    """Status, headers and body of ``GET url`` (error statuses included, not raised)."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))
+    try:
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
 class ServerProcess:
     """One server subprocess. ``env`` adds BPP_* settings to a clean environment (no BPP_*
     inherited from the caller); ``command`` replaces ``python -m app --port P`` entirely, so it
@@ -120,12 +131,7 @@ class ServerProcess:
 
     def get(self, path: str, headers: Mapping[str, str] | None = None
             ) -> tuple[int, Mapping[str, str], bytes]:
-        request = urllib.request.Request(self.url + path, headers=dict(headers or {}))
-        try:
-            with urllib.request.urlopen(request, timeout=5) as r:
-                return r.status, r.headers, r.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers, exc.read()
+        return http_get(self.url + path, headers)
 
     def rss_kb(self) -> int:
         """Resident memory of the server process, from /proc (Linux)."""
