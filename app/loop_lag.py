@@ -8,6 +8,8 @@ import time
 
 import numpy as np
 
+from app import metrics
+
 
 class LoopLagMonitor:
     def __init__(self, interval_s: float = 0.05, window: int = 400) -> None:
@@ -18,7 +20,9 @@ class LoopLagMonitor:
         while True:
             start = time.perf_counter()
             await asyncio.sleep(self.interval_s)
-            self.samples.append(max(0.0, time.perf_counter() - start - self.interval_s) * 1000)
+            lag_s = max(0.0, time.perf_counter() - start - self.interval_s)
+            self.samples.append(lag_s * 1000)
+            metrics.record_loop_lag(lag_s)
 
     def p99_ms(self) -> float:
         return round(float(np.percentile(self.samples, 99)), 3) if self.samples else 0.0

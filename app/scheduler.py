@@ -19,6 +19,7 @@ import asyncio
 import logging
 import time
 
+from app import metrics
 from app.session import TrainingSession
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class Scheduler:
                     # of piling up into one long loop iteration (which is what loop lag sees).
                     await asyncio.sleep(0)
             self.steps_total += worked
+            metrics.record_steps(worked)
             if not worked:  # only slow, paced sessions: wait for their next step to come due
                 await asyncio.sleep(IDLE_TICK_S)
                 continue

@@ -1,84 +1,174 @@
 """Every server setting in one typed object, read from ``BPP_*`` environment variables.
 
-The engine never reads the environment; the server reads it once, here. ``docs/settings.md``
-lists the variables; ``backprop-playground --help`` lists the matching flags.
+Each setting is defined once, here: its type, default, allowed range or choices, and what it
+means. ``backprop-playground --help`` (app/cli.py) and the table in ``docs/settings.md``
+(app/settings_doc.py) are built from these definitions, and a value outside them is refused with
+a message naming the setting and what is allowed. The engine never reads the environment; the
+server reads it once, here.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import fields
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
 
 
-@dataclass(frozen=True)
+def _comma_separated(value: Any) -> Any:
+    """``"a, b,"`` -> ``("a", "b")``: flags and variables give lists as one string."""
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+def _addresses(value: tuple[str, ...]) -> tuple[str, ...]:
+    for item in value:
+        if item != "*":
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address, a network (CIDR) or '*'")\
+                    from None
+    return value
+
+
+CommaList = Annotated[tuple[str, ...], BeforeValidator(_comma_separated)]
+AddressList = Annotated[CommaList, AfterValidator(_addresses)]
+LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8000
+    # Serving.
+    host: str = Field("127.0.0.1", description="address to listen on; 0.0.0.0 serves every "
+                      "interface (a classroom LAN; the Docker image uses it)")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port")
+    workers: int = Field(1, ge=1, le=64, description="processes sharing the port, each with its "
+                         "own sessions (a session lives in one process)")
+    forwarded_allow_ips: AddressList = Field((), description="reverse proxies to trust (IPs, "
+                                             "CIDR networks, or *): a connection from one of "
+                                             "them is counted under the address its "
+                                             "X-Forwarded-For names; from anyone else that "
+                                             "header is ignored")
+    header_timeout_s: float = Field(10.0, gt=0, description="a connection must send a whole "
+                                    "request head (a page request or a websocket upgrade) "
+                                    "within this long, or it is closed")
+    log_level: LogLevel = Field("info", description="how much the server logs")
+    log_format: Literal["text", "json"] = Field("text", description="log lines as text or as "
+                                                "one JSON object each")
     # Capacity and fairness.
-    max_sessions: int = 300  # per process
-    max_sessions_per_client: int = 250  # per client address (a classroom often shares one)
-    max_steps_per_second: int = 50000  # per session, the "max" speed
-    frame_rate: float = 30.0  # frames per second per session, at most 60
+    max_sessions: int = Field(300, ge=1, description="per process")
+    max_sessions_per_client: int = Field(250, ge=1, description="per client address (a "
+                                         "classroom often shares one)")
+    max_steps_per_second: int = Field(50000, ge=1, description="per session, the \"max\" speed")
+    frame_rate: float = Field(30.0, ge=1, le=60, description="frames per second per session")
     # Network and data size caps.
-    max_hidden_layers: int = 6
-    max_neurons: int = 8
-    max_samples: int = 2000
-    max_batch_size: int = 2000
+    max_hidden_layers: int = Field(6, ge=1, description="hidden layers a client may ask for")
+    max_neurons: int = Field(8, ge=1, description="neurons per hidden layer")
+    max_samples: int = Field(2000, ge=1, description="points per dataset")
+    max_batch_size: int = Field(2000, ge=1, description="largest mini-batch (or \"all\")")
     # Abuse limits.
-    max_message_bytes: int = 4096
-    commands_per_second: float = 60.0  # sustained, per connection
-    command_burst: int = 120
-    idle_timeout_s: float = 600.0  # paused and silent this long: closed
-    send_timeout_s: float = 10.0  # a client that does not read for this long is dropped
-    shutdown_grace_s: float = 3.0
+    max_message_bytes: int = Field(4096, ge=1, description="largest command accepted; bigger "
+                                   "ones get an error")
+    commands_per_second: float = Field(60.0, gt=0, description="sustained, per connection")
+    command_burst: int = Field(120, ge=1, description="commands allowed at once before the "
+                               "rate applies")
+    idle_timeout_s: float = Field(600.0, gt=0, description="paused and silent this long: closed")
+    send_timeout_s: float = Field(10.0, gt=0, description="a client that does not read for "
+                                  "this long is dropped")
+    shutdown_grace_s: float = Field(3.0, ge=0, description="on SIGTERM, clients get close code "
+                                    "1012 and this long to go")
     # Pages and websocket security.
-    allowed_origins: tuple[str, ...] = ()  # besides the page's own host
-    frame_ancestors: str = "'self'"  # CSP frame-ancestors: who may embed the page
+    allowed_origins: CommaList = Field((), description="origins allowed to open the websocket "
+                                       "besides the page's own host")
+    frame_ancestors: str = Field("'self'", description="CSP frame-ancestors: who may embed "
+                                 "the page")
     # Frame contents.
-    grid_size: int = 48
-    neuron_grid_size: int = 16
-    scheduler_slice_ms: float = 4.0
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not 1 <= self.frame_rate <= 60:
-            problems.append(f"frame_rate must be from 1 to 60, got {self.frame_rate}")
-        for name in ("max_sessions", "max_sessions_per_client", "max_steps_per_second",
-                     "max_hidden_layers", "max_neurons", "max_samples", "max_batch_size",
-                     "max_message_bytes", "command_burst", "grid_size", "neuron_grid_size"):
-            if getattr(self, name) < 1:
-                problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 < self.scheduler_slice_ms <= 50:
-            problems.append("scheduler_slice_ms must be in (0, 50]")
-        if problems:
-            raise ValueError("; ".join(problems))
+    grid_size: int = Field(48, ge=1, description="output heatmap cells per side sent in frames "
+                           "(the page scales it up)")
+    neuron_grid_size: int = Field(16, ge=1, description="cells per side of each neuron's heatmap")
+    scheduler_slice_ms: float = Field(4.0, gt=0, le=50, description="CPU slice a session trains "
+                                      "for before the next session's turn")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then ``BPP_<NAME>`` variables, then explicit overrides (the CLI flags)."""
+        """Defaults, then ``BPP_<NAME>`` variables, then explicit overrides (the CLI flags).
+
+        Raises SettingError naming the variable (or the override's name) of a refused value.
+        """
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f"BPP_{f.name.upper()}")
+        for name in setting_names():
+            raw = env.get(env_name(name))
             if raw is not None:
-                values[f.name] = _parse(f.name, raw, cls.__dataclass_fields__[f.name].default)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **values)
+                values[name] = check(name, raw, source=env_name(name))
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = check(name, value, source=name)
+        return cls(**values)
 
 
-def _parse(name: str, raw: str, default: Any) -> Any:
+class SettingError(ValueError):
+    """A refused value, e.g. ``BPP_FRAME_RATE: 100 is not allowed (a number from 1 to 60)``."""
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings)]
+
+
+def field_info(name: str) -> FieldInfo:
+    return Settings.__pydantic_fields__[name]
+
+
+def env_name(name: str) -> str:
+    return f"BPP_{name.upper()}"
+
+
+def flag_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def default(name: str) -> Any:
+    return field_info(name).default
+
+
+def check(name: str, value: Any, source: str | None = None) -> Any:
+    """``value`` (a string from a flag or variable, or a typed value) as setting ``name`` takes
+    it; otherwise SettingError saying what is allowed, prefixed by ``source`` if given."""
     try:
-        if isinstance(default, bool):
-            return raw.strip().lower() in ("1", "true", "yes", "on")
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-        if isinstance(default, tuple):
-            return tuple(s.strip() for s in raw.split(",") if s.strip())
-        return raw
-    except ValueError:
-        raise ValueError(f"BPP_{name.upper()}: cannot read {raw!r} as {type(default).__name__}")\
-            from None
+        return getattr(Settings(**{name: value}), name)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        reason = allowed(name)
+        if error["type"] == "value_error":  # our own validators say precisely what is wrong
+            reason = str(error["ctx"]["error"])
+        shown = ", ".join(value) if isinstance(value, tuple) else value
+        message = f"{shown} is not allowed ({reason})"
+        raise SettingError(f"{source}: {message}" if source else message) from None
+
+
+def allowed(name: str) -> str:
+    """What setting ``name`` accepts, in words: 'a number from 1 to 60', 'one of: text, json'."""
+    info = field_info(name)
+    kind = info.annotation
+    choices = getattr(kind, "__args__", ()) if getattr(kind, "__origin__", None) is Literal \
+        else ()
+    if choices:
+        return "one of: " + ", ".join(choices)
+    if kind == tuple[str, ...]:
+        return "a comma-separated list"
+    noun = {int: "an integer", float: "a number", str: "text"}.get(kind, str(kind))
+    bounds = {op: getattr(m, attr) for m in info.metadata  # Field(ge=..): annotated_types.Ge
+              for attr, op in _BOUNDS if getattr(m, attr, None) is not None}
+    if ">=" in bounds and "<=" in bounds:
+        return f"{noun} from {bounds['>=']:g} to {bounds['<=']:g}"
+    return " ".join([noun, " and ".join(f"{op} {v:g}" for op, v in bounds.items())]).strip()
+
+
+_BOUNDS = (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,13 +27,29 @@ START_TIMEOUT_S = 20.0
 
 
 def console_script() -> list[str]:
-    """``backprop-playground`` as installed, or (before ``pip install -e .``) the same entry
-    point, ``app.cli:main``, run by hand."""
+    """``backprop-playground`` as installed, or (before ``pip install -e .``, or when the
+    installed one is another checkout's editable install) the same entry point,
+    ``app.cli:main``, run by hand on this checkout."""
     path = shutil.which("backprop-playground")
-    if path:
+    if path and _installed_from_elsewhere() is None:
         return [path]
     return [sys.executable, "-c", "import sys; sys.argv[0] = 'backprop-playground'; "
             "from app.cli import main; main()"]
+
+
+def _installed_from_elsewhere() -> str | None:
+    """The directory of an editable install of another checkout (a git worktree beside this
+    one), whose console script would run that checkout's code; None otherwise."""
+    try:
+        text = importlib.metadata.distribution("backprop-playground").read_text(
+            "direct_url.json")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    info = json.loads(text or "{}")
+    if not info.get("dir_info", {}).get("editable"):
+        return None
+    source = Path(urllib.parse.urlsplit(info["url"]).path)
+    return None if source.resolve() == ROOT else str(source)
 
 
 def free_port() -> int:
@@ -50,6 +68,17 @@ def wait_for_healthz(url: str, proc: subprocess.Popen[bytes], timeout_s: float) 
                 return
         time.sleep(0.05)
     raise RuntimeError(f"{url}/healthz did not answer within {timeout_s} s")
+
+
+def http_get(url: str, headers: Mapping[str, str] | None = None
+             ) -> tuple[int, Mapping[str, str], bytes]:
+    """Status, headers and body of ``GET url`` (error statuses included, not raised)."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))
+    try:
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
 
 
 class ServerProcess:
@@ -102,12 +131,7 @@ class ServerProcess:
 
     def get(self, path: str, headers: Mapping[str, str] | None = None
             ) -> tuple[int, Mapping[str, str], bytes]:
-        request = urllib.request.Request(self.url + path, headers=dict(headers or {}))
-        try:
-            with urllib.request.urlopen(request, timeout=5) as r:
-                return r.status, r.headers, r.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers, exc.read()
+        return http_get(self.url + path, headers)
 
     def rss_kb(self) -> int:
         """Resident memory of the server process, from /proc (Linux)."""

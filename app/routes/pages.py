@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -34,4 +35,5 @@ async def healthz(request: Request) -> dict[str, Any]:
         "steps_total": state.scheduler.steps_total,
         "protocol": PROTOCOL_VERSION,
         "uptime_s": round(time.monotonic() - state.started, 1),
+        "pid": os.getpid(),  # which worker answered (--workers N)
     }
