@@ -160,12 +160,13 @@ def _evaluator(trainer: Trainer, scratch: MLP, X_batch: Array, Y_batch: Array) -
     cfg = trainer.config
     loss = get_loss(cfg.loss)
     reg = get_regularizer(cfg.regularization)
-    n_weights = scratch.n_weights
+    n_weights, n_train = scratch.n_weights, len(trainer.y_train)
 
     def evaluate(flat: Array) -> dict[str, float]:
         scratch.flat[...] = flat
         batch_out = scratch.forward_all(X_batch)[-1]
-        train_out = scratch.forward_all(trainer.F_train)[-1]
+        # train and test in one pass, exactly as Trainer.evaluate computes them
+        train_out = scratch.forward_all(trainer._F_eval)[-1][:n_train]
         return {
             "batch_loss": loss.value_and_grad(batch_out, Y_batch)[0],
             "train_loss": loss.value_and_grad(train_out, trainer.Y_train)[0],
