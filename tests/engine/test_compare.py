@@ -142,7 +142,7 @@ def test_compare_needs_a_gradient(phase_calls):
     t = Trainer()
     for name in phase_calls:
         getattr(t, name)()
-    with pytest.raises(PhaseError, match="^compare_updates: "):
+    with pytest.raises(PhaseError, match=r"^compare_updates: "):
         compare_updates(t)
 
 

@@ -175,7 +175,7 @@ def test_advance_to_runs_phases_until_that_one_is_done(start, to, phase, steps):
 
 
 def test_advance_to_rejects_unknown_phases():
-    with pytest.raises(ValueError, match="^phase: "):
+    with pytest.raises(ValueError, match=r"^phase: "):
         Trainer().advance_to("backprop")
 
 
