@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 SATURATED_SLOPE = 1e-3  # f'(z) below this on every point: saturated (tanh's peak is 1)
+# Activations with a truly flat region, where a unit dies; the others flatten only towards
+# their tails (their slope may still round to 0 there: that is saturation, not death).
+FLAT_REGION = frozenset({"relu"})
 STALL_WINDOW = 500  # losses looked at for a stall
 STALL_MIN_DROP = 0.01  # a fall of less than 1 % over the window is no fall
 STALL_FLOOR = 0.2  # ... unless the loss is already below 20 % of where the history began
@@ -59,7 +62,7 @@ def stopped_units(trainer: Trainer) -> dict[str, list[tuple[int, int]]]:
             slope = np.abs(act.df(net.zs[layer], net.activations[layer])).max(axis=0)
             silent = ~np.any(net.deltas[layer] != 0, axis=0)  # exactly 0 on every point
             for neuron in range(slope.shape[0]):
-                if slope[neuron] == 0:
+                if slope[neuron] == 0 and act.name in FLAT_REGION:
                     found["dead"].append((layer, neuron))
                 elif slope[neuron] < SATURATED_SLOPE:
                     found["saturated"].append((layer, neuron))
