@@ -187,14 +187,21 @@ def _dict(field: str, value: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"{field}.{missing[0]}: missing")
     if unknown:
-        raise ValueError(f"{field}: unknown field {str(unknown[0])[:40]!r}")
+        raise ValueError(f"{field}: unknown field {_short(unknown[0])}")
     return value
 
 
 def _int(field: str, value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{field}: must be an integer from {lo} to {hi}; got {str(value)[:40]}")
+        allowed = f"{lo}" if lo == hi else f"an integer from {lo} to {hi}"
+        raise ValueError(f"{field}: must be {allowed}; got {_short(value)}")
     return value
+
+
+def _short(value: Any) -> str:
+    """repr of a value, cut short: error messages never echo a large input."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge integer"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _SCALAR = (str, int, float, bool, type(None))
@@ -245,14 +252,14 @@ def _state(field: str, value: Any, cls: type[Optimizer], P: int, steps: int, sou
     allowed = (*cls.STATE_BUFFERS, *cls.OPTIONAL_BUFFERS, *cls.STATE_COUNTERS)
     for key in value:
         if key not in allowed:
-            raise ValueError(f"{field}: unknown field {str(key)[:40]!r} for {cls.label} "
+            raise ValueError(f"{field}: unknown field {_short(key)} for {cls.label} "
                              f"(allowed: {', '.join(allowed) or 'none'})")
     for key in (*cls.STATE_BUFFERS, *cls.STATE_COUNTERS):
         if key not in value:
             raise ValueError(f"{field}.{key}: missing")
     state: dict[str, Any] = {}
     for key in cls.STATE_COUNTERS:
-        state[key] = _int(f"{field}.{key}", value[key], steps, steps)
+        state[key] = _int(f"{field}.{key}", value[key], steps, steps)  # = the steps taken
     for key in (k for k in value if k not in cls.STATE_COUNTERS):
         buf = _decode(f"{field}.{key}", value[key], "<f8", P)
         if sound and key in SECOND_MOMENTS and not (buf >= 0).all():
