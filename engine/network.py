@@ -135,8 +135,15 @@ class MLP:
         Y: (n, d_out) floats for mse, (n, 1) of 0/1 for bce, (n,) ints for cross_entropy.
         Returns (data loss, grads aligned with ``params``). The penalty's value is kept in
         ``self.penalty`` (rate * penalty); its gradient is included in the weight grads.
-        ``self.deltas[l]`` = dL/dz_l, (n, fan_out).
+        ``self.deltas[l]`` = dL/dz_l, (n, fan_out). The two halves, ``loss_and_delta`` and
+        ``backprop``, can also be called apart (the trainer's forward and backward phases).
         """
+        value, delta = self.loss_and_delta(Y, loss)
+        return value, self.backprop(delta, regularization, rate)
+
+    def loss_and_delta(self, Y: Array, loss: str = "mse") -> tuple[float, Array]:
+        """The batch-mean data loss at the last forward pass and dL/dz of the last layer,
+        (n, d_out): the loss and the first factor of the chain rule come out of one formula."""
         if self.inputs is None:
             raise RuntimeError("backward() needs a forward() first")
         out_act = self.layer_activations[-1]
@@ -149,6 +156,13 @@ class MLP:
         value, delta = (loss_fn or get_loss(loss)).value_and_grad(self.activations[-1], Y)
         if out_act.name != "linear":
             delta = delta * out_act.df(self.zs[-1], self.activations[-1])
+        return value, delta
+
+    def backprop(self, delta: Array, regularization: str = "none", rate: float = 0.0
+                 ) -> list[Array]:
+        """The chain rule from the last layer's dL/dz (n, d_out) back to the input, at the last
+        forward pass, plus the penalty's gradient: grads aligned with ``params`` (views of the
+        new ``self.grad_flat``). Sets ``self.deltas`` and ``self.penalty``."""
         grad_flat = np.empty(self.n_params)
         grads = [grad_flat[at] if shape is None else grad_flat[at].reshape(shape)
                  for at, shape in self._layout]
@@ -174,7 +188,17 @@ class MLP:
             if rate:
                 grad_flat[: self.n_weights] += rate * reg.grad(w)
         self.deltas, self.grad_flat = deltas, grad_flat
-        return value, grads
+        return grads
+
+    def copy(self) -> MLP:
+        """The same network with its own parameters (an exact copy); caches are shared, since
+        every forward and backward pass makes new arrays rather than writing into old ones."""
+        twin = MLP(self.sizes, [a.name for a in self.hidden_activations],
+                   self.output_activation, self.init, seed=0)
+        twin.flat[...] = self.flat
+        twin.inputs, twin.zs, twin.activations = self.inputs, self.zs, self.activations
+        twin.deltas, twin.grad_flat, twin.penalty = self.deltas, self.grad_flat, self.penalty
+        return twin
 
     def split(self, flat: Array) -> tuple[list[Array], list[Array]]:
         """Views of a flat parameter-shaped vector as (weights, biases) per layer."""

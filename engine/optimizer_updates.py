@@ -3,8 +3,10 @@
 Each mirrors PyTorch 2.x's single-tensor implementation (``foreach=False``, non-capturable,
 ``maximize=False``) operation for operation, in the same order and with the same scalar
 arithmetic, so a float64 trajectory agrees with PyTorch to rounding error. Each mutates ``param``
-and ``state`` in place and returns the update applied, ``param_new - param_old``; ``grad`` belongs
-to the caller and is never written to. ``engine.optimizers`` wraps them in torch-shaped classes.
+and ``state`` in place and returns the update applied: the very vector added to ``param``, so
+``param_new == param_old + update`` holds bit for bit (a difference ``param_new - param_old``
+would not always add back exactly). ``grad`` belongs to the caller and is never written to.
+``engine.optimizers`` wraps them in torch-shaped classes.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ def _addcmul_(acc: Array, a: Array, b: Array, value: float) -> None:
     acc += t
 
 
-def _addcdiv_(param: Array, a: Array, b: Array, value: float) -> None:
-    """param.addcdiv_(a, b, value=value): param + (value * a) / b, in torch's order."""
+def _addcdiv_(param: Array, a: Array, b: Array, value: float) -> Array:
+    """param.addcdiv_(a, b, value=value): param + (value * a) / b, in torch's order.
+
+    Returns the vector added, (value * a) / b."""
     t = np.multiply(a, value)
     t /= b
     param += t
+    return t
 
 
 def _zeros_state(state: dict[str, Any], name: str, like: Array) -> Array:
@@ -69,7 +74,6 @@ def sgd_update(
     weight_decay: float,
     nesterov: bool,
 ) -> Array:
-    old = param.copy()
     d_p = _with_weight_decay(grad, param, weight_decay)
     if momentum != 0:
         buf = state.get("momentum_buffer")
@@ -84,8 +88,9 @@ def sgd_update(
                 buf += np.multiply(d_p, 1 - dampening)
         # nesterov: grad.add(buf, alpha=momentum); otherwise the buffer is the step direction
         d_p = np.multiply(buf, momentum) + d_p if nesterov else buf
-    param += np.multiply(d_p, -lr)
-    return param - old
+    update = np.multiply(d_p, -lr)
+    param += update
+    return update
 
 
 def adam_update(
@@ -105,12 +110,12 @@ def adam_update(
         state["step"] = 0
         state["exp_avg"] = np.zeros_like(param)
         state["exp_avg_sq"] = np.zeros_like(param)
-    old = param.copy()
     step = state["step"] = state["step"] + 1
+    shrunk = None
     if weight_decay != 0:
         if decoupled:
             # AdamW: shrink the weights first, outside the moments
-            param *= 1 - lr * weight_decay
+            shrunk = np.multiply(param, 1 - lr * weight_decay)
         else:
             grad = _with_weight_decay(grad, param, weight_decay)
     exp_avg = state["exp_avg"]
@@ -133,8 +138,16 @@ def adam_update(
         denom = np.sqrt(exp_avg_sq)
     denom /= bias_correction2_sqrt
     denom += eps  # eps after the square root
-    _addcdiv_(param, exp_avg, denom, -step_size)
-    return param - old
+    if shrunk is None:
+        return _addcdiv_(param, exp_avg, denom, -step_size)
+    # AdamW moves the weights twice (shrink, then step); torch's result is formed first and the
+    # parameter then moves by its difference from the old value, one addition, so that
+    # param_new == param_old + update exactly. That equals torch's result whenever the
+    # difference is exact (always, unless a weight crosses zero or more than doubles).
+    _addcdiv_(shrunk, exp_avg, denom, -step_size)
+    update = np.subtract(shrunk, param)
+    param += update
+    return update
 
 
 def rmsprop_update(
@@ -152,7 +165,6 @@ def rmsprop_update(
     if not state:
         state["step"] = 0
         state["square_avg"] = np.zeros_like(param)
-    old = param.copy()
     state["step"] += 1
     grad = _with_weight_decay(grad, param, weight_decay)
     square_avg = state["square_avg"]
@@ -175,10 +187,10 @@ def rmsprop_update(
         buf = _zeros_state(state, "momentum_buffer", param)  # zeros first, unlike SGD's
         buf *= momentum
         buf += np.divide(grad, avg)
-        param += np.multiply(buf, -lr)
-    else:
-        _addcdiv_(param, grad, avg, -lr)
-    return param - old
+        update = np.multiply(buf, -lr)
+        param += update
+        return update
+    return _addcdiv_(param, grad, avg, -lr)
 
 
 def adagrad_update(
@@ -195,7 +207,6 @@ def adagrad_update(
     if not state:
         state["step"] = 0
         state["sum"] = np.full_like(param, initial_accumulator_value)
-    old = param.copy()
     step = state["step"] = state["step"] + 1
     grad = _with_weight_decay(grad, param, weight_decay)
     clr = lr / (1 + (step - 1) * lr_decay)  # the first step uses the full rate
@@ -203,5 +214,4 @@ def adagrad_update(
     _addcmul_(state_sum, grad, grad, 1.0)
     std = np.sqrt(state_sum)
     std += eps
-    _addcdiv_(param, grad, std, -clr)
-    return param - old
+    return _addcdiv_(param, grad, std, -clr)

@@ -10,7 +10,8 @@ instructions and its vectorised sqrt is not always correctly rounded; NumPy does
 Usage::
 
     opt = make_optimizer("adam", [w], lr=0.01)   # w: float64 array, updated in place
-    updates = opt.step([dL_dw])                  # the applied updates, w_new - w_old
+    pending = opt.peek([dL_dw])                  # what step() would do; nothing changes
+    updates = opt.step([dL_dw])                  # the applied updates: w_new == w_old + update
 
 Hyperparameters are validated once, when set; ``step()`` does no validation, because the trainer
 calls it thousands of times a second on one small flat vector. Nor does it silence NumPy's
@@ -98,6 +99,12 @@ class Optimizer:
     label: ClassVar[str]
     HYPER: ClassVar[dict[str, HyperSpec]]
     ALIASES: ClassVar[Mapping[str, tuple[str, ...]]] = {}  # e.g. betas -> (beta1, beta2)
+    # The state the update keeps per parameter (torch's names): buffers shaped like the
+    # parameter, created with the first step or when an option needing them is switched on,
+    # and integer counters. Snapshots validate against these.
+    STATE_BUFFERS: ClassVar[tuple[str, ...]] = ()  # present from the first step on
+    OPTIONAL_BUFFERS: ClassVar[tuple[str, ...]] = ()  # present once an option has been on
+    STATE_COUNTERS: ClassVar[tuple[str, ...]] = ()  # ints, present from the first step on
 
     def __init__(self, params: Sequence[Array], **hyper: Any) -> None:
         self.params: list[Array] = list(params)
@@ -142,6 +149,30 @@ class Optimizer:
         self.step_count += 1
         return out
 
+    def peek(self, grads: Sequence[Array], params: Sequence[Array] | None = None) -> list[Array]:
+        """The updates ``step(grads)`` would return now, bit for bit, computed on copies of the
+        parameters and the state: nothing changes. ``params`` (default: the optimizer's own)
+        lets a caller ask what this optimizer's state would do at other parameters."""
+        params = self.params if params is None else params
+        if len(grads) != len(params) or len(params) != len(self.params):
+            raise ValueError(f"got {len(grads)} gradients and {len(params)} params for "
+                             f"{len(self.params)} params")
+        update, kw = self._update, self._kw
+        return [
+            update(p.copy(), g, copy_state(s), **kw)
+            for p, g, s in zip(params, grads, self.state, strict=True)
+        ]
+
+    def copy(self, params: Sequence[Array]) -> Optimizer:
+        """The same optimizer (hyperparameters, state, step count) over ``params``; the copy's
+        state is its own, so stepping one leaves the other alone."""
+        twin = type(self)(params, **self._values)
+        if len(twin.params) != len(self.params):
+            raise ValueError(f"got {len(twin.params)} params for {len(self.params)}")
+        twin.state = [copy_state(s) for s in self.state]
+        twin.step_count = self.step_count
+        return twin
+
     # -- internals -----------------------------------------------------------------------------
 
     def _expand_aliases(self, changes: dict[str, Any]) -> dict[str, Any]:
@@ -185,9 +216,15 @@ class Optimizer:
         raise NotImplementedError
 
 
+def copy_state(state: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of one parameter's state: buffers copied, counters (ints) as they are."""
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
+
+
 class SGD(Optimizer):
     name = "sgd"
     label = "SGD"
+    OPTIONAL_BUFFERS = ("momentum_buffer",)
     HYPER: ClassVar[dict[str, HyperSpec]] = {
         "lr": _num(1e-3, 0.0, _LR_MAX, "learning rate: step size along the (smoothed) gradient"),
         "momentum": _num(0.0, 0.0, 0.999, "momentum factor: fraction of the last step kept"),
@@ -218,6 +255,9 @@ class Adam(Optimizer):
         "amsgrad": _flag(False, "AMSGrad: divide by the largest second moment seen so far"),
     }
     ALIASES: ClassVar[Mapping[str, tuple[str, ...]]] = {"betas": ("beta1", "beta2")}
+    STATE_BUFFERS = ("exp_avg", "exp_avg_sq")
+    OPTIONAL_BUFFERS = ("max_exp_avg_sq",)
+    STATE_COUNTERS = ("step",)
     _update = staticmethod(adam_update)
 
     def _bind(self, values: dict[str, Any]) -> None:
@@ -247,6 +287,9 @@ class RMSprop(Optimizer):
         "momentum": _num(0.0, 0.0, 0.999, "momentum factor applied to the normalised step"),
         "centered": _flag(False, "centered: normalise by an estimate of the gradient variance"),
     }
+    STATE_BUFFERS = ("square_avg",)
+    OPTIONAL_BUFFERS = ("grad_avg", "momentum_buffer")
+    STATE_COUNTERS = ("step",)
     _update = staticmethod(rmsprop_update)
 
 
@@ -262,6 +305,8 @@ class Adagrad(Optimizer):
         ),
         "eps": _num(1e-10, 0.0, 1.0, "added to the root of the sum, for stability"),
     }
+    STATE_BUFFERS = ("sum",)
+    STATE_COUNTERS = ("step",)
     _update = staticmethod(adagrad_update)
 
 

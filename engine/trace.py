@@ -72,3 +72,37 @@ class Divergence:
     what: str  # "loss" or "parameters"
     value: str  # "NaN" or "Inf"
     message: str  # plain words for the learner: what, why, what to try
+
+
+class PhaseError(RuntimeError):
+    """A call that does not fit the phase the current step is in (e.g. update before backward)."""
+
+
+@dataclass(slots=True)
+class PendingStep:
+    """A step taken apart: what forward() and backward() have computed so far. Nothing in the
+    parameters or the optimizer changes until update(); the batch draw is the only thing done,
+    and it can be undone (``Trainer.drop_step``), which is what the ``*_before`` fields keep."""
+
+    phase: str  # the last phase done: "forward" or "backward"
+    step: int  # the number this step gets once applied (step_count + 1)
+    batch: Array  # indices into the training set, (B,)
+    inputs: Array  # batch features, (B, d_in)
+    targets: Array  # what the loss compares with: (B, d_out), or (B,) class ids
+    loss: float  # batch data loss at the current weights
+    zs: list[Array]  # pre-activations per layer, (B, width)
+    activations: list[Array]  # activations per layer, (B, width); the last one is the output
+    output_delta: Array  # dL/dz of the last layer, (B, d_out): where backprop starts
+    pass_complete: bool  # this batch ends a pass over the training set
+    cursor_before: int  # the batch position before the draw, to undo it
+    order_before: Array | None  # the batch order before the draw reshuffled it (None: no shuffle)
+    rng_before: dict | None  # the shuffle generator's state before that reshuffle
+    # set by backward():
+    deltas: list[Array] | None = None  # dL/dz per layer, (B, width)
+    grad_flat: Array | None = None  # dL/dparams incl. the penalty's gradient, (P,)
+    penalty: float | None = None  # rate * penalty at the current weights
+
+    @property
+    def outputs(self) -> Array:
+        """The raw last-layer outputs, (B, d_out)."""
+        return self.activations[-1]

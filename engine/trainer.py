@@ -3,6 +3,8 @@
 Randomness comes from the config's seed, split into independent streams (data, weights,
 shuffling), so the same config gives bit-identical runs and ``reset()`` re-creates the same
 initial weights and the same batch order.
+
+A step can also be taken apart into its phases (``engine.phases``, which Trainer inherits).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from engine.features import featurize
 from engine.losses import get_loss
 from engine.network import MLP
 from engine.optimizers import make_optimizer
+from engine.phases import StepPhases
 from engine.regularization import get_regularizer
-from engine.trace import Divergence, StepTrace
+from engine.trace import Divergence, PendingStep, PhaseError, StepTrace
 
 Array = np.ndarray
 
@@ -36,9 +39,11 @@ class Metrics:
 
 # What can change mid-run without a new network or new data.
 LIVE_KEYS = ("learning_rate", "hyper", "regularization", "regularization_rate", "batch_size")
+# The live keys a half-done step's batch or gradient depends on: changing one drops the step.
+STEP_KEYS = ("regularization", "regularization_rate", "batch_size")
 
 
-class Trainer:
+class Trainer(StepPhases):
     """Owns one run: the data split, the network, the optimizer and the step counter."""
 
     def __init__(self, config: TrainingConfig | None = None, **overrides: Any) -> None:
@@ -56,6 +61,9 @@ class Trainer:
         self._F_eval = np.vstack([self.F_train, self.F_test])
         self.Y_train = self._targets(self.y_train)
         self.Y_test = self._targets(self.y_test)
+        for data in (self.X_train, self.y_train, self.X_test, self.y_test, self.F_train,
+                     self.F_test, self._F_eval, self.Y_train, self.Y_test):
+            data.flags.writeable = False  # copies of the run share them
         sizes = [len(config.features), *config.hidden, config.output_size()]
         self.net = MLP(
             sizes,
@@ -71,11 +79,15 @@ class Trainer:
         self._zeros = np.zeros(self.net.n_params)  # for the divergence check in step()
         self._everything = np.arange(len(self.y_train))  # the batch of batch gradient descent
         self._everything.flags.writeable = False
+        # Optimizers that shadow the run (engine.compare), fed every applied gradient once
+        # tracking is switched on; None: not tracked (they cost one update each per step).
+        self.shadows: Any = None
         self.reset()
 
     # ---- the run -------------------------------------------------------------------------
     def reset(self) -> None:
-        """Back to step 0: the same initial weights, a fresh optimizer, the same batch order."""
+        """Back to step 0: the same initial weights, a fresh optimizer, the same batch order.
+        A half-done step is dropped."""
         self.net.reinitialize(np.random.default_rng(self._init_seq))
         self.optimizer.reset()
         self._shuffle_rng = np.random.default_rng(self._shuffle_seq)
@@ -85,47 +97,14 @@ class Trainer:
         self.epoch = 0
         self.divergence: Divergence | None = None
         self.last_trace: StepTrace | None = None
+        self._pending: PendingStep | None = None
+        if self.shadows is not None:
+            self.shadows.reset(since_step=0)
 
     @property
     def batch_size(self) -> int:
         n = len(self.y_train)
         return n if self.config.batch_size is None else min(self.config.batch_size, n)
-
-    def step(self) -> StepTrace | None:
-        """One parameter update on the next mini-batch. None (and nothing done) once diverged."""
-        if self.divergence is not None:
-            return None
-        order, cursor, cfg = self._order, self._cursor, self.config
-        n = len(order)
-        B = n if cfg.batch_size is None else min(cfg.batch_size, n)
-        if cursor >= n:  # a new pass over the training set
-            if n > B:  # batch gradient descent needs no shuffle
-                self._shuffle_rng.shuffle(order)
-            cursor = 0
-        if cursor == 0 and n == B:  # the whole training set, as stored: no copies
-            batch, Xb, Yb = self._everything, self.F_train, self.Y_train
-        else:  # (also the rest of a pass when the batch size grew to "all" mid-pass)
-            batch = order[cursor : cursor + B].copy()  # order is reshuffled in place next pass
-            Xb, Yb = self.F_train[batch], self.Y_train[batch]
-        self._cursor = cursor = cursor + B
-        net = self.net
-        with np.errstate(all="ignore"):  # overflow is reported as divergence, not warned about
-            net.forward(Xb)
-            loss, _ = net.backward(Yb, cfg.loss, cfg.regularization, cfg.regularization_rate)
-            (update,) = self.optimizer.step([net.grad_flat])
-            # flat @ 0 is NaN exactly when some parameter is NaN or infinite (inf * 0 = NaN)
-            diverged = not math.isfinite(loss) or math.isnan(net.flat @ self._zeros)
-        self.step_count += 1
-        if cursor >= n:  # the pass is complete: count it now, not at the next step
-            self.epoch += 1
-        trace = self.last_trace = StepTrace(
-            self.step_count, self.epoch, loss, net.penalty, batch, Xb, net.zs,
-            net.activations, net.deltas, net.grad_flat, update, net.weights, net.biases,
-            net.n_weights, net.split,
-        )
-        if diverged:
-            self.divergence = self._explain_divergence(loss)
-        return trace
 
     def run(self, steps: int) -> list[float]:
         """Up to ``steps`` updates (fewer if training diverges); returns their batch losses."""
@@ -142,11 +121,62 @@ class Trainer:
     def steps_per_epoch(self) -> int:
         return math.ceil(len(self.y_train) / self.batch_size)
 
+    # ---- copies and the batch position ------------------------------------------------------
+    def copy(self) -> Trainer:
+        """An exact, independent copy of the run: stepped the same way, the two stay bit
+        identical. Shares only what is never written (config, data); a half-done step and the
+        last trace come along."""
+        twin = object.__new__(Trainer)
+        twin.__dict__.update(self.__dict__)  # config, seeds, data arrays (read-only), counters
+        twin.net = self.net.copy()
+        twin.optimizer = self.optimizer.copy([twin.net.flat])
+        twin._shuffle_rng = np.random.Generator(np.random.PCG64())
+        twin._shuffle_rng.bit_generator.state = self._shuffle_rng.bit_generator.state
+        twin._order = self._order.copy()
+        if self._pending is not None:  # its arrays are never written after they are made
+            twin._pending = replace(self._pending)
+        if self.last_trace is not None:  # the trace's live weight views follow the copy's net
+            net = twin.net
+            twin.last_trace = replace(self.last_trace, weights=net.weights, biases=net.biases,
+                                      split=net.split)
+        if self.shadows is not None:
+            twin.shadows = self.shadows.copy()
+        return twin
+
+    def shuffle_state(self) -> tuple[Array, int, dict[str, Any]]:
+        """(batch order (n,), cursor, shuffle generator state) as before a half-done step's
+        draw: the position from which the next step (or the half-done one, redone) draws."""
+        order, cursor = self._order, self._cursor
+        rng_state = self._shuffle_rng.bit_generator.state
+        p = self._pending
+        if p is not None:
+            cursor = p.cursor_before
+            if p.order_before is not None:
+                order, rng_state = p.order_before, p.rng_before
+        return order.copy(), cursor, rng_state
+
+    def set_shuffle_state(self, order: Array, cursor: int, rng_state: dict[str, Any]) -> None:
+        """Put the batch position back (values from ``shuffle_state``, checked by the caller);
+        a half-done step is dropped first."""
+        self.drop_step()
+        self._order[...] = order
+        self._cursor = cursor
+        self._shuffle_rng.bit_generator.state = rng_state
+
+    def current_batch(self) -> Array:
+        """(B,) indices of the batch in play: the half-done step's, or else the one the next
+        ``forward()`` will draw (found on a copy; nothing changes)."""
+        p = self._pending if self._pending is not None else self.copy().forward()
+        if p is None:
+            raise PhaseError("current_batch: the run has diverged; reset it")
+        return p.batch
+
     # ---- live changes that keep the weights, optimizer state and step count ---------------
-    def update(self, **changes: Any) -> None:
+    def configure(self, **changes: Any) -> None:
         """Change what needs no new network (``LIVE_KEYS``), keeping the weights, the optimizer
         state and the step count. All of it is validated first: a ValueError naming the field,
-        and nothing changed. ``hyper`` holds only the hyperparameters that change."""
+        and nothing changed. ``hyper`` holds only the hyperparameters that change. A half-done
+        step is dropped if a change touches its batch or gradient (``STEP_KEYS``)."""
         for key in changes:
             if key not in LIVE_KEYS:
                 raise ValueError(f"{key}: changes the network or the data; build a new Trainer "
@@ -160,22 +190,24 @@ class Trainer:
             hyper["beta1"], hyper["beta2"] = betas
         new = replace(self.config, **changes, hyper={**self.config.hyper, **hyper}).normalized()
         self.optimizer.set_hyper(lr=new.learning_rate, **new.hyper)
+        if any(getattr(new, k) != getattr(self.config, k) for k in STEP_KEYS):
+            self.drop_step()
         self.config = replace(new, hyper=_without_lr(self.optimizer.hyper))
 
     def set_learning_rate(self, lr: float) -> None:
-        self.update(learning_rate=lr)
+        self.configure(learning_rate=lr)
 
     def set_hyper(self, **hyper: Any) -> None:
         """Change optimizer hyperparameters (torch names, ``lr`` included); state is kept."""
         lr = hyper.pop("lr", self.config.learning_rate)
-        self.update(learning_rate=lr, hyper=hyper)
+        self.configure(learning_rate=lr, hyper=hyper)
 
     def set_batch_size(self, batch_size: int | None) -> None:
-        self.update(batch_size=batch_size)
+        self.configure(batch_size=batch_size)
 
     def set_regularization(self, kind: str | None = None, rate: float | None = None) -> None:
         changes = {"regularization": kind, "regularization_rate": rate}
-        self.update(**{k: v for k, v in changes.items() if v is not None})
+        self.configure(**{k: v for k, v in changes.items() if v is not None})
 
     # ---- reading the state ----------------------------------------------------------------
     def evaluate(self) -> Metrics:

@@ -11,6 +11,10 @@ PUBLIC = [
     "MLP", "make_optimizer", "OPTIMIZERS", "Trainer", "TrainingConfig", "StepTrace", "Divergence",
     "Metrics", "evaluate_grid", "explain_example", "ACTIVATIONS", "LOSSES", "DATASETS",
     "FEATURES", "INITIALIZERS", "REGULARIZERS", "make_dataset", "featurize",
+    # the step taken apart, what-ifs, checks and snapshots
+    "PHASES", "PendingStep", "PhaseError", "ALTERNATIVES", "compare_updates",
+    "track_alternatives", "GradCheck", "check_weight", "check_bias", "Finding", "check_health",
+    "stopped_units", "suggest_learning_rate", "snapshot", "restore",
 ]
 
 

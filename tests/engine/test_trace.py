@@ -52,7 +52,7 @@ def check_summaries(overrides) -> None:
 
 def check_record(overrides) -> None:
     t, trace, before = traced_step(**overrides)
-    np.testing.assert_array_equal(trace.update_flat, t.net.flat - before)
+    np.testing.assert_array_equal(t.net.flat, before + trace.update_flat)  # what moved, exactly
     np.testing.assert_array_equal(trace.inputs, t.F_train[trace.batch])
     loss, dout = LOSSES[t.config.loss].value_and_grad(trace.activations[-1],
                                                       t.Y_train[trace.batch])
