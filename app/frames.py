@@ -15,6 +15,7 @@ import numpy as np
 from app.protocol.binary import PROTOCOL_VERSION, encode_frame, quantize
 from engine.features import FEATURES
 from engine.grid import DOMAIN, evaluate_grid, grid_features
+from engine.losses import get_loss
 from engine.trainer import Trainer
 
 Array = np.ndarray
@@ -58,37 +59,43 @@ class FrameBuilder:
         if ack is not None:
             header["ack"] = ack
         zeros = np.zeros(net.n_params)
-        arrays: list[tuple[str, Array, dict[str, Any]]] = [
-            ("params", net.flat, {}),
-            ("grads", trace.grad_flat if trace else zeros, {}),
-            ("updates", trace.update_flat if trace else zeros, {}),
-        ]
+        pending = t.pending  # a step taken apart: what its phase has computed, nothing applied
+        header["phase"] = pending.phase if pending is not None else "update"
+        if pending is not None:
+            header["batch_loss"] = _num(pending.loss)
+            grads = pending.grad_flat if pending.grad_flat is not None else zeros
+            arrays: list[tuple[str, Array, dict[str, Any]]] = [
+                ("params", net.flat, {}), ("grads", grads, {}), ("updates", zeros, {})]
+            if pending.phase == "backward":
+                arrays.append(("pending", t.pending_update(), {}))
+        else:
+            arrays = [
+                ("params", net.flat, {}),
+                ("grads", trace.grad_flat if trace else zeros, {}),
+                ("updates", trace.update_flat if trace else zeros, {}),
+            ]
         for name, value in t.optimizer.state[0].items():
             if isinstance(value, np.ndarray):
                 arrays.append((f"state.{name}", value, {}))
         if trace:
             arrays.append(("grad_norms", np.asarray(trace.grad_norms()), {}))
             arrays.append(("update_ratios", np.asarray(trace.update_ratios()), {}))
-            arrays.append(("batch", trace.batch.astype(np.int32), {}))
         else:
             arrays.append(("grad_norms", np.zeros(net.n_layers), {}))
             arrays.append(("update_ratios", np.zeros(net.n_layers), {}))
+        batch = pending.batch if pending is not None else trace.batch if trace else None
+        if batch is not None:
+            arrays.append(("batch", batch.astype(np.int32), {}))
         arrays.append(("loss_steps", loss_steps.astype(np.int32), {}))
         arrays.append(("losses", losses.astype(np.float32), {}))
         out = acts[-1]
+        predicted = get_loss(cfg.loss).predict(out)  # the engine's link: probabilities or values
         if cfg.loss == "cross_entropy":
-            shifted = out - out.max(axis=2, keepdims=True)
-            e = np.exp(shifted)
-            arrays.append(("output_grid", quantize(e / e.sum(axis=2, keepdims=True), 0, 1),
-                           {"lo": 0.0, "hi": 1.0}))
+            arrays.append(("output_grid", quantize(predicted, 0, 1), {"lo": 0.0, "hi": 1.0}))
         else:
             # the score in [-1, 1]: 2 p - 1 for a probability, the output itself for mse/tanh
-            if cfg.loss == "bce":
-                score = np.tanh(out * 0.5)  # == 2 sigmoid(z) - 1
-            elif cfg.output_activation == "sigmoid":
-                score = 2.0 * out - 1.0
-            else:
-                score = out
+            probability = cfg.loss == "bce" or cfg.output_activation == "sigmoid"
+            score = 2.0 * predicted - 1.0 if probability else predicted
             arrays.append(("output_grid", quantize(score, -1, 1), {"lo": -1.0, "hi": 1.0}))
         k = self.stride
         for layer, a in enumerate(acts):

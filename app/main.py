@@ -16,8 +16,9 @@ from app import metrics
 from app.loop_lag import LoopLagMonitor
 from app.paths import STATIC_DIR
 from app.registry import SessionRegistry
+from app.rooms import RoomRegistry
 from app.routes import metrics as metrics_route
-from app.routes import pages, ws
+from app.routes import pages, rooms, ws
 from app.scheduler import Scheduler
 from app.security import SecurityHeaders
 from app.settings import Settings
@@ -51,11 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url=None)
     app.state.settings = settings
     app.state.registry = SessionRegistry(settings)
+    app.state.rooms = RoomRegistry()
     app.state.loop_lag = LoopLagMonitor()
     app.state.started = time.monotonic()
     app.include_router(pages.router)
     app.include_router(metrics_route.router)
     app.include_router(ws.router)
+    app.include_router(rooms.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     if settings.forwarded_allow_ips:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from app import phases, snapshots
 from app.frames import FrameBuilder
 from app.limits import engine_limits
 from app.protocol.codes import ErrorCode
@@ -50,7 +51,8 @@ class TrainingSession:
         self.client = client
         self.state = "paused"  # running | paused | diverged
         self.speed: float | str = DEFAULT_SPEED
-        self.outbox: collections.deque[dict[str, Any]] = collections.deque()
+        # JSON messages to send: dicts, or text already serialised (a room's, shared)
+        self.outbox: collections.deque[dict[str, Any] | str] = collections.deque()
         self.frame_wanted = False
         self.closed = False
         self.close_request: tuple[int, str] = (1000, "")  # code and reason when the server ends it
@@ -61,6 +63,7 @@ class TrainingSession:
         self._loss_steps: list[int] = []
         self._losses: list[float] = []
         self.on_change: Any = None  # set by the owner: called when there is something to send
+        self.publish: Callable[[dict[str, Any]], None] | None = None  # a room's, when presented
         self.run = 0  # counts configures, so a client can drop frames of a previous run
         self.limits = engine_limits(settings)
         self._reply_id: str | int | None = None  # the id of the command being answered
@@ -98,12 +101,17 @@ class TrainingSession:
         if self._reply_id is not None:
             message["id"] = self._reply_id
         if message["type"] == "ready":  # a newer run replaces an unsent one (and its size)
-            for old in [m for m in self.outbox if m["type"] == "ready"]:
+            for old in [m for m in self.outbox if isinstance(m, dict) and m["type"] == "ready"]:
                 self.outbox.remove(old)
         self.outbox.append(message)
+        if self.publish is not None:  # a room's run: its followers see the answer too
+            self.publish(message)
 
     def _configure(self, cmd: Configure) -> None:
-        trainer = self._build(cmd.config)  # raises before anything changes
+        self.start_run(self._build(cmd.config))  # _build raises before anything changes
+
+    def start_run(self, trainer: Trainer) -> None:
+        """Replace the run (configure, restore): paused, ``ready``, then a frame."""
         self.trainer = trainer
         self.run += 1
         self._steps_left = 0
@@ -123,11 +131,28 @@ class TrainingSession:
         self.say(self.status_message())
 
     def _pause(self, cmd: Command) -> None:
+        self.hold()
+        self.say(self.status_message())
+        self.frame_wanted = True
+
+    def hold(self) -> None:
+        """Stop training (play or a pending step) where it is; a diverged run stays diverged."""
         if self.state == "running" or self._steps_left:
             self.state = "paused"
         self._steps_left = 0
-        self.say(self.status_message())
-        self.frame_wanted = True
+
+    def record_step(self, step: int, loss: float) -> None:
+        """A batch loss for the next frame's chart."""
+        self._loss_steps.append(step)
+        self._losses.append(loss)
+
+    def after_training(self) -> None:
+        """Tell the client once when the run has diverged."""
+        if self.trainer.divergence is not None and self.state != "diverged":
+            self.state = "diverged"
+            self._steps_left = 0
+            self.say(self.status_message())
+            self.frame_wanted = True
 
     def _step(self, cmd: Step) -> None:
         if self.state == "diverged":
@@ -161,7 +186,7 @@ class TrainingSession:
             changes["batch_size"] = None
         speed = _speed(cmd.speed, self.settings) if cmd.speed is not None else None
         try:
-            self.trainer.update(**changes)  # all validated before anything changes
+            self.trainer.configure(**changes)  # all validated before anything changes
         except ValueError as exc:
             raise _engine_error(exc, "", None) from None
         if speed is not None:
@@ -179,6 +204,7 @@ class TrainingSession:
         if cmd.from_ >= W.shape[0] or cmd.to >= W.shape[1]:
             raise ProtocolError(ErrorCode.INVALID_VALUE, f"from/to: layer {cmd.layer} has "
                                 f"{W.shape[0]} inputs and {W.shape[1]} neurons", "from")
+        self.trainer.drop_step()  # a half-done step's gradient belongs to the old weights
         W[cmd.from_, cmd.to] = cmd.value
         self.frame_wanted = True
 
@@ -187,6 +213,7 @@ class TrainingSession:
         if cmd.neuron >= b.shape[0]:
             raise ProtocolError(ErrorCode.INVALID_VALUE, f"neuron: layer {cmd.layer} has "
                                 f"{b.shape[0]} neurons", "neuron")
+        self.trainer.drop_step()
         b[cmd.neuron] = cmd.value
         self.frame_wanted = True
 
@@ -253,11 +280,7 @@ class TrainingSession:
         elif done:
             self._credit -= done
             self.frame_wanted = True
-        if t.divergence is not None and self.state != "diverged":
-            self.state = "diverged"
-            self._steps_left = 0
-            self.say(self.status_message())
-            self.frame_wanted = True
+        self.after_training()
         if done and self.frame_wanted:
             self._notify()
         return done
@@ -338,6 +361,12 @@ _HANDLERS: dict[str, Any] = {
     "set_weight": TrainingSession._set_weight,
     "set_bias": TrainingSession._set_bias,
     "explain": TrainingSession._explain,
+    "phase": phases.phase,
+    "compare_updates": phases.compare,
+    "gradcheck": phases.gradcheck,
+    "suggest_learning_rate": phases.suggest,
+    "snapshot": snapshots.take,
+    "restore": snapshots.restore,
 }
 
 

@@ -20,10 +20,10 @@ Array = np.ndarray
 
 
 def softmax(logits: Array) -> Array:
-    """Row-wise softmax, shifted by the row max so exp never overflows. logits: (n, K)."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    """Softmax over the last axis, shifted by the max so exp never overflows. logits: (..., K)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _mse(out: Array, Y: Array) -> tuple[float, Array]:

@@ -224,7 +224,7 @@ def _config(value: Any, check: Callable[[dict[str, Any]], None] | None, max_para
     try:
         config = TrainingConfig(**fields).normalized()
     except (ValueError, TypeError) as exc:  # normalized() names the field: "hidden: ..."
-        named = str(exc).split(":", 1)[0] in _CONFIG_FIELDS
+        named = str(exc).split(":", 1)[0].split(".", 1)[0] in _CONFIG_FIELDS  # hidden.1
         raise ValueError(f"snapshot.config{'.' if named else ': '}{exc}") from None
     sizes = [len(config.features), *config.hidden, config.output_size()]
     n_params = sum(a * b + b for a, b in itertools.pairwise(sizes))

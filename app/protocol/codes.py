@@ -20,6 +20,9 @@ class ErrorCode(StrEnum):
     NEEDS_CONFIGURE = "needs_configure"  # `set` of a key that needs a new network
     RATE_LIMITED = "rate_limited"  # too many commands a second
     DIVERGED = "diverged"  # a step asked for after divergence
+    WRONG_PHASE = "wrong_phase"  # e.g. compare_updates before the gradient exists
+    READ_ONLY = "read_only"  # a student's command that would change the room's run
+    ROOM = "room"  # an unknown room code, a full or closed room, a wrong teacher token
     INTERNAL = "internal"  # a server fault: training paused, the session goes on
 
 

@@ -8,6 +8,7 @@ Every command may carry a client ``id`` that the answer echoes (docs/protocol.md
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -23,6 +24,8 @@ MAX_SAFE_INTEGER = 2**53 - 1  # beyond this a JSON number is not exact in the br
 CommandId = Annotated[str, Field(min_length=1, max_length=64)] | Annotated[
     int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
 MIN_STEPS_PER_SECOND = 0.1
+MAX_SNAPSHOT_BYTES = 1_000_000  # a `restore` carries a whole run; other commands are small
+_RESTORE_PREFIX = re.compile(r'\s*\{\s*"type"\s*:\s*"restore"')
 MAX_STEPS_PER_COMMAND = 1_000_000  # `step {n}` or `step {epochs}`: bounded work per command
 
 
@@ -111,8 +114,118 @@ class Explain(Command):
     index: int = Field(ge=0)
 
 
+Phase = Literal["forward", "backward", "update"]
+
+
+class PhaseStep(Command):
+    """One phase of the step in progress, or up to phase ``to``."""
+
+    type: Literal["phase"]
+    to: Phase | None = None
+
+
+class CompareUpdates(Command):
+    type: Literal["compare_updates"]
+
+
+class GradCheck(Command):
+    """A weight (``layer``, ``from``, ``to``) or a bias (``layer``, ``neuron``)."""
+
+    type: Literal["gradcheck"]
+    layer: int = Field(ge=0)
+    from_: int | None = Field(None, alias="from", ge=0)
+    to: int | None = Field(None, ge=0)
+    neuron: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _weight_or_bias(self) -> GradCheck:
+        weight = self.from_ is not None and self.to is not None
+        bias = self.neuron is not None and self.from_ is None and self.to is None
+        if weight == bias:
+            raise ValueError("give from and to (a weight) or neuron (a bias)")
+        return self
+
+
+class SuggestLearningRate(Command):
+    type: Literal["suggest_learning_rate"]
+
+
+class Snapshot(Command):
+    type: Literal["snapshot"]
+
+
+class Restore(Command):
+    type: Literal["restore"]
+    snapshot: dict[str, Any]
+
+
+RoomCode = Annotated[str, Field(min_length=1, max_length=16)]
+
+
+class RoomOpen(Command):
+    """The teacher presents this run: answer ``room`` with the code, join link and token."""
+
+    type: Literal["room_open"]
+
+
+class RoomJoin(Command):
+    type: Literal["room_join"]
+    code: RoomCode
+
+
+class RoomResume(Command):
+    """The teacher comes back (a new connection) within the grace period."""
+
+    type: Literal["room_resume"]
+    code: RoomCode
+    teacher_token: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RoomCopy(Command):
+    type: Literal["room_copy"]
+
+
+class RoomClose(Command):
+    type: Literal["room_close"]
+
+
+class RoomLeave(Command):
+    type: Literal["room_leave"]
+
+
+class PollOpen(Command):
+    type: Literal["poll_open"]
+    question: Annotated[str, Field(min_length=1, max_length=300)]
+    options: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
+                       Field(min_length=2, max_length=6)]
+
+
+class Vote(Command):
+    type: Literal["vote"]
+    poll: int = Field(ge=1)
+    option: int = Field(ge=0, le=5)
+
+
+class PollClose(Command):
+    type: Literal["poll_close"]
+
+
+class View(Command):
+    """The teacher's view settings (edge mode, panels, ...), passed on to followers as is."""
+
+    type: Literal["view"]
+    view: Annotated[dict[Annotated[str, Field(max_length=40)], Any], Field(max_length=32)]
+
+
+ROOM_COMMANDS = ("room_open", "room_join", "room_resume", "room_copy", "room_close",
+                 "room_leave", "poll_open", "vote", "poll_close", "view")
+# What a student may send while following: nothing that would change the room's run.
+STUDENT_COMMANDS = frozenset({"room_copy", "room_leave", "vote", "room_join"})
+
 COMMAND_MODELS: tuple[type[Command], ...] = (
-    Configure, Play, Pause, Reset, Step, SetValues, SetSpeed, SetWeight, SetBias, Explain)
+    Configure, Play, Pause, Reset, Step, SetValues, SetSpeed, SetWeight, SetBias, Explain,
+    PhaseStep, CompareUpdates, GradCheck, SuggestLearningRate, Snapshot, Restore, RoomOpen,
+    RoomJoin, RoomResume, RoomCopy, RoomClose, RoomLeave, PollOpen, Vote, PollClose, View)
 COMMAND_TYPES: dict[str, type[Command]] = {
     m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in COMMAND_MODELS
@@ -136,7 +249,10 @@ def parse_command(text: str | bytes | None, max_bytes: int,
     """Text of one websocket message -> a validated command, or ProtocolError."""
     if not isinstance(text, str):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "commands are JSON text messages, not binary")
-    if len(text) > max_bytes or len(text.encode()) > max_bytes:
+    size = len(text.encode()) if len(text) <= MAX_SNAPSHOT_BYTES else len(text)
+    # Only a `restore` may be large, and it says so first, so junk is refused before parsing.
+    large_allowed = _RESTORE_PREFIX.match(text) is not None and size <= MAX_SNAPSHOT_BYTES
+    if size > max_bytes and not large_allowed:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"message larger than {max_bytes} bytes")
     try:
         raw = json.loads(text, parse_constant=_reject_constant)
@@ -144,6 +260,8 @@ def parse_command(text: str | bytes | None, max_bytes: int,
         raise ProtocolError(ErrorCode.BAD_JSON, f"not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "a command is a JSON object with a 'type'")
+    if size > max_bytes and raw.get("type") != "restore":  # only a snapshot may be large
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"message larger than {max_bytes} bytes")
     cid = _valid_id(raw.get("id"))
     try:
         return _parse(raw, limits)
@@ -153,7 +271,9 @@ def parse_command(text: str | bytes | None, max_bytes: int,
 
 
 def _parse(raw: dict[str, Any], limits: Limits) -> Command:
-    _refuse_null_and_huge(raw, "")
+    # A snapshot is checked field by field by the engine (its RNG state holds 128-bit integers).
+    _refuse_null_and_huge({k: v for k, v in raw.items()
+                           if not (k == "snapshot" and raw.get("type") == "restore")}, "")
     kind = raw.get("type")
     if not isinstance(kind, str) or kind not in COMMAND_TYPES:
         raise ProtocolError(
@@ -265,6 +385,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-__all__ = ["CONFIG_KEYS", "MAX_STEPS_PER_COMMAND", "MIN_STEPS_PER_SECOND", "SET_KEYS",
-           "Command", "Configure", "Explain", "Finite", "Pause", "Play", "ProtocolError", "Reset",
-           "SetBias", "SetSpeed", "SetValues", "SetWeight", "Speed", "Step", "parse_command"]
+__all__ = ["CONFIG_KEYS", "MAX_SNAPSHOT_BYTES", "MAX_STEPS_PER_COMMAND", "MIN_STEPS_PER_SECOND",
+           "ROOM_COMMANDS", "SET_KEYS", "STUDENT_COMMANDS", "Command", "CompareUpdates",
+           "Configure", "Explain", "Finite", "GradCheck", "Pause", "PhaseStep", "Play", "PollClose",
+           "PollOpen", "ProtocolError", "Reset", "Restore", "RoomClose", "RoomCopy", "RoomJoin",
+           "RoomLeave", "RoomOpen", "RoomResume", "SetBias", "SetSpeed", "SetValues", "SetWeight",
+           "Snapshot", "Speed", "Step", "SuggestLearningRate", "View", "Vote", "parse_command"]

@@ -30,6 +30,7 @@ async def healthz(request: Request) -> dict[str, Any]:
         "status": "ok",
         "sessions": len(sessions),
         "running": sum(1 for s in sessions if s.wants_cpu),
+        "rooms": len(state.rooms.rooms),
         "loop_lag_ms_p99": state.loop_lag.p99_ms(),
         "loop_lag_ms_max": state.loop_lag.max_ms(),
         "steps_total": state.scheduler.steps_total,

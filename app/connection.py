@@ -1,0 +1,223 @@
+"""One websocket connection: a reader task, a sender task and the policies between them.
+
+The reader always reads (so commands and pings flow during training) and never sends; the sender
+drains JSON messages and sends the newest frame at most ``frame_rate`` times a second, each send
+with a timeout, so a client that stops reading costs bounded memory and is dropped.
+
+A connection plays one of three roles: ``own`` (its private session), ``teacher`` (its session
+is a room's run: every frame it builds also goes to the room) or ``student`` (it follows a room:
+it sends the room's frames, not its own, and its own session costs no training CPU).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from app import metrics
+from app.protocol.codes import CloseCode, ErrorCode
+from app.protocol.commands import STUDENT_COMMANDS, Command, ProtocolError, parse_command
+from app.room_commands import ROOM_HANDLERS
+from app.rooms import Room
+from app.session import TrainingSession
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_OUTBOX = 512  # JSON messages waiting for a client that does not read: then it is dropped
+_ids = itertools.count(1)
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, session: TrainingSession) -> None:
+        self.ws = ws
+        self.app_state = ws.app.state
+        self.settings: Settings = self.app_state.settings
+        self.id = next(_ids)  # a follower's identity in its room (one vote per poll)
+        self.session = session
+        self.role = "own"
+        self.room: Room | None = None
+        self.sent_seq = 0  # as a student: the room's last frame this connection sent
+        self._wake = asyncio.Event()
+        self.attach(session)
+
+    # ---- the session this connection drives ---------------------------------------------------
+    def attach(self, session: TrainingSession) -> None:
+        """Drive ``session`` (its own, or a room's run taken over by a returning teacher)."""
+        self.session = session
+        session.on_change = self.wake_sender
+
+    def wake_sender(self) -> None:
+        self._wake.set()
+        self.app_state.scheduler.wake()
+
+    def push_text(self, text: str) -> None:
+        """A serialised message from the room (the same text for every follower)."""
+        self.session.outbox.append(text)
+
+    # ---- lifetime ------------------------------------------------------------------------------
+    async def serve(self) -> None:
+        reader = asyncio.create_task(self._read())
+        sender = asyncio.create_task(self._send())
+        try:
+            done, _ = await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                exc = task.exception()
+                if exc is not None and not isinstance(exc, WebSocketDisconnect | OSError):
+                    log.error("session ended by an error", exc_info=exc)
+                    self.session.close_request = (CloseCode.INTERNAL, "internal error")
+        finally:
+            for task in (reader, sender):
+                task.cancel()
+            for task in (reader, sender):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await self._close()
+
+    async def _close(self) -> None:
+        from app.room_commands import leave_room  # the room outlives a teacher who drops
+
+        leave_room(self, dropped=True)
+        session = self.session
+        session.closed = True
+        self.app_state.scheduler.remove(session)
+        self.app_state.registry.remove(session)
+        code, reason = session.close_request
+        if self.ws.application_state == WebSocketState.CONNECTED:
+            # A client that stopped reading blocks even the close frame: do not wait on it.
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await self.ws.close(code=code, reason=reason)
+
+    # ---- reading -------------------------------------------------------------------------------
+    async def _read(self) -> None:
+        s = self.settings
+        tokens, last = float(s.command_burst), time.monotonic()
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            now = time.monotonic()
+            tokens = min(s.command_burst, tokens + (now - last) * s.commands_per_second)
+            last = now
+            session = self.session
+            try:
+                if tokens < 1:
+                    raise ProtocolError(ErrorCode.RATE_LIMITED, f"more than "
+                                        f"{s.commands_per_second:g} commands a second; this "
+                                        "one was ignored")
+                tokens -= 1
+                text = message.get("text")
+                if text is None:
+                    raise ProtocolError(ErrorCode.BAD_MESSAGE,
+                                        "commands are JSON text messages, not binary")
+                command = parse_command(text, s.max_message_bytes, session.limits)
+                metrics.record_command(command.type)
+                self.handle(command)
+                # Charged by cost: a configure of the largest network costs many commands.
+                tokens -= self.session.command_cost(command) - 1
+            except ProtocolError as exc:
+                metrics.record_error(str(exc.code))
+                session.outbox.append(exc.to_message())
+                self.wake_sender()
+            except Exception:  # a server fault: the run and the connection stay, training pauses
+                log.exception("command failed; pausing the session")
+                metrics.record_error(ErrorCode.INTERNAL)
+                session.fail("the server could not apply that command; training is paused and "
+                             "the run is kept")
+            if len(self.session.outbox) > MAX_OUTBOX:
+                self.session.close_request = (CloseCode.POLICY, "too many unread messages")
+                return
+            await asyncio.sleep(0)  # buffered commands never run back to back
+
+    def handle(self, cmd: Command) -> None:
+        room_handler = ROOM_HANDLERS.get(cmd.type)
+        if self.role == "student" and cmd.type not in STUDENT_COMMANDS:
+            raise ProtocolError(ErrorCode.READ_ONLY, f"{cmd.type}: you are following room "
+                                f"{self.room.code if self.room else ''}; only the teacher drives "
+                                "it. Take a copy (room_copy) to try things yourself", "type",
+                                cmd.id)
+        if room_handler is not None:
+            try:
+                room_handler(self, cmd)
+            except ProtocolError as exc:
+                exc.id = cmd.id
+                raise
+            self.wake_sender()
+        else:
+            self.session.apply(cmd)
+
+    # ---- sending -------------------------------------------------------------------------------
+    async def _send(self) -> None:
+        s = self.settings
+        interval = 1.0 / s.frame_rate
+        last_frame = 0.0
+        while True:
+            session = self.session
+            if not session.outbox and not self._frame_due():
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                except TimeoutError:
+                    if self.role != "student" and \
+                            session.idle_for(time.monotonic()) > s.idle_timeout_s:
+                        idle = _duration(s.idle_timeout_s)
+                        session.close_request = (
+                            CloseCode.IDLE, f"closed after {idle} paused and silent; "
+                            "reload to go on")
+                        return
+                    continue
+            while session.outbox:
+                item = session.outbox.popleft()
+                await self._timed(self.ws.send_text(item if isinstance(item, str)
+                                                    else _dumps(item)))
+            if self.role == "student":
+                room = self.room
+                if room is not None and room.frame is not None and room.seq != self.sent_seq:
+                    self.sent_seq = room.seq
+                    await self._send_frame(room.frame)
+            elif session.frame_wanted:
+                wait = last_frame + interval - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    if session.outbox:
+                        continue  # e.g. a 'ready' arrived: it must go before the frame
+                last_frame = max(last_frame + interval, time.monotonic() - interval)  # no drift
+                data = session.build_frame()
+                if self.role == "teacher" and self.room is not None:
+                    self.room.publish_frame(data)  # built once, sent to every follower
+                await self._send_frame(data)
+
+    def _frame_due(self) -> bool:
+        if self.role == "student":
+            return self.room is not None and self.room.seq != self.sent_seq
+        return self.session.frame_wanted
+
+    async def _send_frame(self, data: bytes) -> None:
+        await self._timed(self.ws.send_bytes(data))
+        metrics.record_frame(len(data))
+
+    async def _timed(self, coro: Any) -> None:
+        try:
+            async with asyncio.timeout(self.settings.send_timeout_s):
+                await coro
+        except TimeoutError:
+            raise WebSocketDisconnect(code=CloseCode.POLICY,
+                                      reason="client stopped reading") from None
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"
