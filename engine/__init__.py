@@ -12,10 +12,19 @@ from engine.explain import explain_example
 from engine.features import FEATURES, featurize
 from engine.grid import evaluate_grid
 from engine.initializers import INITIALIZERS
+from engine.lab import Trajectory, run_trajectory, trajectory
 from engine.losses import LOSSES
 from engine.network import MLP
 from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.regularization import REGULARIZERS
+from engine.surfaces import (
+    SURFACE_PARAMS,
+    SURFACES,
+    ExampleSet,
+    Surface,
+    make_surface,
+    surface_params_json,
+)
 from engine.trace import Divergence, StepTrace
 from engine.trainer import Metrics, Trainer
 
@@ -28,14 +37,23 @@ __all__ = [
     "MLP",
     "OPTIMIZERS",
     "REGULARIZERS",
+    "SURFACES",
+    "SURFACE_PARAMS",
     "Divergence",
+    "ExampleSet",
     "Metrics",
     "StepTrace",
+    "Surface",
     "Trainer",
     "TrainingConfig",
+    "Trajectory",
     "evaluate_grid",
     "explain_example",
     "featurize",
     "make_dataset",
     "make_optimizer",
+    "make_surface",
+    "run_trajectory",
+    "surface_params_json",
+    "trajectory",
 ]

@@ -11,6 +11,9 @@ PUBLIC = [
     "MLP", "make_optimizer", "OPTIMIZERS", "Trainer", "TrainingConfig", "StepTrace", "Divergence",
     "Metrics", "evaluate_grid", "explain_example", "ACTIVATIONS", "LOSSES", "DATASETS",
     "FEATURES", "INITIALIZERS", "REGULARIZERS", "make_dataset", "featurize",
+    # the gradient-descent lab
+    "SURFACES", "SURFACE_PARAMS", "Surface", "ExampleSet", "make_surface", "surface_params_json",
+    "Trajectory", "run_trajectory", "trajectory",
 ]
 
 
