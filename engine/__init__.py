@@ -13,6 +13,7 @@ from engine.features import FEATURES, featurize
 from engine.grid import evaluate_grid
 from engine.initializers import INITIALIZERS
 from engine.lab import Trajectory, run_trajectory, trajectory
+from engine.landscape import DIRECTIONS, Landscape, loss_landscape
 from engine.losses import LOSSES
 from engine.network import MLP
 from engine.optimizers import OPTIMIZERS, make_optimizer
@@ -31,6 +32,7 @@ from engine.trainer import Metrics, Trainer
 __all__ = [
     "ACTIVATIONS",
     "DATASETS",
+    "DIRECTIONS",
     "FEATURES",
     "INITIALIZERS",
     "LOSSES",
@@ -41,6 +43,7 @@ __all__ = [
     "SURFACE_PARAMS",
     "Divergence",
     "ExampleSet",
+    "Landscape",
     "Metrics",
     "StepTrace",
     "Surface",
@@ -50,6 +53,7 @@ __all__ = [
     "evaluate_grid",
     "explain_example",
     "featurize",
+    "loss_landscape",
     "make_dataset",
     "make_optimizer",
     "make_surface",

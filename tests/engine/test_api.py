@@ -13,7 +13,7 @@ PUBLIC = [
     "FEATURES", "INITIALIZERS", "REGULARIZERS", "make_dataset", "featurize",
     # the gradient-descent lab
     "SURFACES", "SURFACE_PARAMS", "Surface", "ExampleSet", "make_surface", "surface_params_json",
-    "Trajectory", "run_trajectory", "trajectory",
+    "Trajectory", "run_trajectory", "trajectory", "DIRECTIONS", "Landscape", "loss_landscape",
 ]
 
 
