@@ -43,7 +43,7 @@ def _mse_predict(out: Array) -> Array:
     return out
 
 
-def bce_terms(out: Array, Y: Array, e: Array | None = None) -> Array:
+def _bce_terms(out: Array, Y: Array, e: Array | None = None) -> Array:
     """Each element's loss log(1 + e^z) - y z, as max(z, 0) - y z + log1p(e^-|z|): finite for
     any logit z = out. ``e`` = exp(-|out|) when the caller has it already. Y may be a fraction."""
     if e is None:
@@ -53,13 +53,13 @@ def bce_terms(out: Array, Y: Array, e: Array | None = None) -> Array:
 
 def _bce(out: Array, Y: Array) -> tuple[float, Array]:
     e = np.exp(-np.abs(out))
-    terms = bce_terms(out, Y, e)
+    terms = _bce_terms(out, Y, e)
     return float(terms.sum()) / out.size, (sigmoid_from_exp(out, e) - Y) / out.size
 
 
 def _bce_values(out: Array, Y: Array) -> Array:
     n, k = out.shape[-2:]
-    return bce_terms(out, Y).sum(axis=(-2, -1)) / (n * k)
+    return _bce_terms(out, Y).sum(axis=(-2, -1)) / (n * k)
 
 
 def _cross_entropy(out: Array, y: Array) -> tuple[float, Array]:
