@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.optimizers import make_optimizer
+from engine.optimizers import Optimizer, make_optimizer
 from engine.surface import Surface, check_point
 from engine.surfaces import SURFACES
 
@@ -80,31 +80,15 @@ def run_trajectory(
     next_batch = _batches(surface, batch_size, seed)
     p = np.array([x, y])
     opt = make_optimizer(optimizer, [p], lr=lr, **hyper)
-    grads = np.full((steps, 2), np.nan)
-    states: dict[str, Array] = {}
-    seen = [0]
-    points = [(x, y)]
-    g = np.empty(2)
-    df, data = surface.df, surface.data
     with np.errstate(all="ignore"):  # divergence is reported in diverged_at, not warned about
-        for t in range(steps):
-            if data is None:
-                g[0], g[1] = df(x, y)
-            else:
-                batch = next_batch()
-                _, g[:] = data.loss_and_grad(p, batch)
-                seen.append(seen[-1] + (data.n if batch is None else len(batch)))
-            grads[t] = g
-            opt.step([g])
-            x, y = p.tolist()
-            points.append((x, y))
-            if record_state:
-                _record(states, opt.state[0], t + 1, steps)
-            if not (math.isfinite(x) and math.isfinite(y)):
-                break
+        points, grad_rows, seen, states = _descend(surface, opt, p, steps, next_batch,
+                                                   record_state)
         path = np.full((steps + 1, 2), np.nan)
         path[: len(points)] = points
         losses = surface.value(path)
+    grads = np.full((steps, 2), np.nan)
+    if grad_rows:
+        grads[: len(grad_rows)] = grad_rows
     bad = ~(np.isfinite(losses) & np.isfinite(path).all(axis=1))
     diverged_at = int(bad.argmax()) if bad.any() else None
     if diverged_at is not None:
@@ -113,7 +97,7 @@ def run_trajectory(
         for rows in states.values():
             rows[diverged_at:] = np.nan
     examples_seen = None
-    if data is not None:
+    if surface.data is not None:
         examples_seen = np.zeros(steps + 1, dtype=np.int64)
         examples_seen[: len(seen)] = seen
         examples_seen[len(seen):] = seen[-1]
@@ -132,6 +116,44 @@ def trajectory(
 ) -> Array:
     """The (steps + 1, 2) path of ``run_trajectory`` (NaN rows after a divergence)."""
     return run_trajectory(surface, optimizer, start, steps, lr, hyper, batch_size, seed).path
+
+
+def _descend(
+    surface: Surface,
+    opt: Optimizer,
+    p: Array,
+    steps: int,
+    next_batch: Callable[[], Array | None],
+    record_state: bool,
+) -> tuple[list[tuple[float, float]], list[Any], list[int], dict[str, Array]]:
+    """Up to ``steps`` updates of p in place, stopping after the first non-finite point.
+
+    Returns the points visited (start included), the gradient given at each, the running count
+    of examples seen (data surfaces) and the recorded optimizer state."""
+    x, y = p.tolist()
+    points, grad_rows, seen = [(x, y)], [], [0]
+    states: dict[str, Array] = {}
+    step, df, data = opt.step, surface.df, surface.data
+    g = np.empty(2)
+    for t in range(1, steps + 1):
+        if data is None:  # the gradient on Python floats: same bits as surface.grad, cheaper
+            gx, gy = df(x, y)
+            g[0], g[1] = gx, gy
+            grad_rows.append((gx, gy))
+            step([g])
+        else:
+            batch = next_batch()
+            _, grad = data.loss_and_grad(p, batch)
+            grad_rows.append(grad)
+            seen.append(seen[-1] + (data.n if batch is None else len(batch)))
+            step([grad])
+        x, y = p.tolist()
+        points.append((x, y))
+        if record_state:
+            _record(states, opt.state[0], t, steps)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            break
+    return points, grad_rows, seen, states
 
 
 def _lookup(surface: Surface | str) -> Surface:
