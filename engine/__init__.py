@@ -21,12 +21,22 @@ from engine.gradcheck import GradCheck, check_bias, check_weight
 from engine.grid import evaluate_grid
 from engine.health import Finding, check_health, stopped_units, suggest_learning_rate
 from engine.initializers import INITIALIZERS
+from engine.lab import Trajectory, run_trajectory, trajectory
+from engine.landscape import DIRECTIONS, Landscape, loss_landscape
 from engine.losses import LOSSES
 from engine.network import MLP
 from engine.optimizers import OPTIMIZERS, make_optimizer
 from engine.phases import PHASES
 from engine.regularization import REGULARIZERS
 from engine.snapshot import restore, snapshot
+from engine.surfaces import (
+    SURFACE_PARAMS,
+    SURFACES,
+    ExampleSet,
+    Surface,
+    make_surface,
+    surface_params_json,
+)
 from engine.trace import Divergence, PendingStep, PhaseError, StepTrace
 from engine.trainer import Metrics, Trainer
 
@@ -34,6 +44,7 @@ __all__ = [
     "ACTIVATIONS",
     "ALTERNATIVES",
     "DATASETS",
+    "DIRECTIONS",
     "FEATURES",
     "INITIALIZERS",
     "LOSSES",
@@ -41,15 +52,21 @@ __all__ = [
     "OPTIMIZERS",
     "PHASES",
     "REGULARIZERS",
+    "SURFACES",
+    "SURFACE_PARAMS",
     "Divergence",
+    "ExampleSet",
     "Finding",
     "GradCheck",
+    "Landscape",
     "Metrics",
     "PendingStep",
     "PhaseError",
     "StepTrace",
+    "Surface",
     "Trainer",
     "TrainingConfig",
+    "Trajectory",
     "check_bias",
     "check_health",
     "check_weight",
@@ -57,11 +74,16 @@ __all__ = [
     "evaluate_grid",
     "explain_example",
     "featurize",
+    "loss_landscape",
     "make_dataset",
     "make_optimizer",
+    "make_surface",
     "restore",
+    "run_trajectory",
     "snapshot",
     "stopped_units",
     "suggest_learning_rate",
+    "surface_params_json",
     "track_alternatives",
+    "trajectory",
 ]

@@ -62,7 +62,7 @@ _BETA_MAX = 0.9999  # torch requires beta < 1
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_value(name: str, spec: HyperSpec, value: Any) -> float | bool | int:
+def check_value(name: str, spec: HyperSpec, value: Any) -> float | bool | int:
     """Return the value normalised to its kind, or raise ValueError naming field and range."""
     if spec.kind == "bool":
         if not isinstance(value, bool | np.bool_):
@@ -201,7 +201,7 @@ class Optimizer:
                     f"Unknown hyperparameter {name!r} for {self.label} "
                     f"(allowed: {', '.join(allowed)})"
                 )
-            checked[name] = _check_value(name, spec, value)
+            checked[name] = check_value(name, spec, value)
         return checked
 
     def _check_combination(self, values: dict[str, Any]) -> None:

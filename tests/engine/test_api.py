@@ -15,6 +15,9 @@ PUBLIC = [
     "PHASES", "PendingStep", "PhaseError", "ALTERNATIVES", "compare_updates",
     "track_alternatives", "GradCheck", "check_weight", "check_bias", "Finding", "check_health",
     "stopped_units", "suggest_learning_rate", "snapshot", "restore",
+    # the gradient-descent lab
+    "SURFACES", "SURFACE_PARAMS", "Surface", "ExampleSet", "make_surface", "surface_params_json",
+    "Trajectory", "run_trajectory", "trajectory", "DIRECTIONS", "Landscape", "loss_landscape",
 ]
 
 

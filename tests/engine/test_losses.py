@@ -91,6 +91,25 @@ def test_loss_is_finite_and_silent_for_huge_logits(name, out, Y, value, grad):
 
 
 @pytest.mark.parametrize(
+    ("name", "out", "Y"),
+    [
+        ("mse", OUT2, Y_REAL),
+        ("bce", OUT2, Y_BITS),
+        ("bce", OUT2[:, :1], np.full((5, 1), 0.3)),  # soft labels: bce is affine in y
+        ("cross_entropy", OUT3, Y_CLASS),
+    ],
+)
+def test_values_scores_a_stack_of_output_sets_each_as_value_and_grad(name, out, Y):
+    scale = np.random.default_rng(1).uniform(0.5, 2.0, (4, 3, 1, 1))
+    stack = out * scale  # (4, 3, n, k): 12 sets of outputs, the same targets
+    values = LOSSES[name].values(stack, Y)
+    assert values.shape == (4, 3)
+    for index in np.ndindex(4, 3):
+        assert values[index] == pytest.approx(LOSSES[name].value_and_grad(stack[index], Y)[0],
+                                              rel=1e-14)
+
+
+@pytest.mark.parametrize(
     ("name", "out", "expected"),
     [
         ("mse", [[0.3, -2.0]], [[0.3, -2.0]]),
