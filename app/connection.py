@@ -129,7 +129,6 @@ class Connection:
                 self.wake_sender()
             except Exception:  # a server fault: the run and the connection stay, training pauses
                 log.exception("command failed; pausing the session")
-                metrics.record_error(ErrorCode.INTERNAL)
                 session.fail("the server could not apply that command; training is paused and "
                              "the run is kept")
             if len(self.session.outbox) > MAX_OUTBOX:
@@ -146,7 +145,8 @@ class Connection:
                                 cmd.id)
         if room_handler is not None:
             try:
-                room_handler(self, cmd)
+                with self.session.answering(cmd.id):
+                    room_handler(self, cmd)
             except ProtocolError as exc:
                 exc.id = cmd.id
                 raise

@@ -112,10 +112,10 @@ def room_resume(conn: Connection, cmd: RoomResume) -> None:
     state.scheduler.add(session)
     conn.attach(session)
     room.away_since = None
+    room.broadcast(room.state_message())
     _become_teacher(conn, room)
     session.say(_room_message(conn, room, teacher_token=room.token))
-    session.say(session.ready_message())
-    room.broadcast(room.state_message())
+    session.outbox.append(session.ready_message())  # followers already have it
 
 
 def room_copy(conn: Connection, cmd: Command) -> None:

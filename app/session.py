@@ -9,14 +9,15 @@ every batch loss since the previous frame.
 from __future__ import annotations
 
 import collections
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from app import phases, snapshots
+from app import metrics, phases, snapshots
 from app.frames import FrameBuilder
 from app.limits import engine_limits
 from app.protocol.codes import ErrorCode
@@ -95,6 +96,15 @@ class TrainingSession:
         if cmd.type == "explain":
             return 1.0 + self.trainer.net.n_params / 100
         return 1.0
+
+    @contextlib.contextmanager
+    def answering(self, command_id: str | int | None) -> Iterator[None]:
+        """Messages said meanwhile answer the command with this id (they echo it)."""
+        self._reply_id = command_id
+        try:
+            yield
+        finally:
+            self._reply_id = None
 
     def say(self, message: dict[str, Any]) -> None:
         """Queue a JSON message; an answer to a command with an ``id`` echoes it."""
@@ -287,6 +297,7 @@ class TrainingSession:
 
     def fail(self, message: str) -> None:
         """Stop training after an unexpected error, tell the client, keep the connection."""
+        metrics.record_error(ErrorCode.INTERNAL)
         self.state = "paused"
         self._steps_left = 0
         self.outbox.append({"type": "error", "code": ErrorCode.INTERNAL.value, "message": message,

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
+from app import metrics
 from app.connection import Connection
 from app.frames import config_json
 from app.protocol.codes import CloseCode
@@ -31,6 +32,7 @@ async def training_socket(ws: WebSocket) -> None:
     state = ws.app.state
     settings: Settings = state.settings
     if not origin_allowed(ws, settings):
+        metrics.record_refusal("origin")
         await ws.close(code=CloseCode.POLICY)  # before accept: the handshake gets HTTP 403
         return
     client = ws.client.host if ws.client else "?"
