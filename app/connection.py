@@ -23,6 +23,7 @@ from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from app import metrics
+from app.command_cost import command_cost
 from app.protocol.codes import CloseCode, ErrorCode
 from app.protocol.commands import STUDENT_COMMANDS, Command, ProtocolError, parse_command
 from app.room_commands import ROOM_HANDLERS
@@ -122,7 +123,7 @@ class Connection:
                 metrics.record_command(command.type)
                 self.handle(command)
                 # Charged by cost: a configure of the largest network costs many commands.
-                tokens -= self.session.command_cost(command) - 1
+                tokens -= command_cost(self.session, command) - 1
             except ProtocolError as exc:
                 metrics.record_error(str(exc.code))
                 session.outbox.append(exc.to_message())

@@ -12,12 +12,12 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from engine.compare import compare_updates, track_alternatives
-from engine.gradcheck import check_bias, check_weight
-from engine.health import suggest_learning_rate
 
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import CompareUpdates, GradCheck, PhaseStep, ProtocolError
+from engine.compare import compare_updates, track_alternatives
+from engine.gradcheck import check_bias, check_weight
+from engine.health import suggest_learning_rate
 
 if TYPE_CHECKING:
     from app.session import TrainingSession
@@ -38,6 +38,7 @@ def phase(session: TrainingSession, cmd: PhaseStep) -> None:
         t.advance_to(cmd.to)
     if t.step_count != steps_before and t.last_trace is not None:
         session.record_step(t.last_trace.step, t.last_trace.loss)
+        session.path.on_step(t.step_count, t.net.flat)
     session.after_training()
     session.frame_wanted = True
 

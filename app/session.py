@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from app import metrics, phases, snapshots
+from app import lab_commands, metrics, phases, snapshots
 from app.frames import FrameBuilder
 from app.limits import engine_limits
+from app.parameter_path import ParameterPath
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import (
     MAX_STEPS_PER_COMMAND,
@@ -71,6 +72,7 @@ class TrainingSession:
         self._ack: str | int | None = None  # echoed by the next frame (the command's result)
         self._step_ack: str | int | None = None  # echoed once a pending `step` has finished
         self.trainer = self._build({})
+        self._clear_path()
 
     # ---- commands -------------------------------------------------------------------------
     def apply(self, cmd: Command) -> None:
@@ -87,15 +89,6 @@ class TrainingSession:
         finally:
             self._reply_id = None
         self._notify()
-
-    def command_cost(self, cmd: Command) -> float:
-        """What a command costs in commands' worth (>= 1), by the work it makes: building a run
-        (data, network, the ``ready`` payload) grows with the samples and the parameters."""
-        if cmd.type == "configure":
-            return 1.0 + self.trainer.config.samples / 100 + self.trainer.net.n_params / 50
-        if cmd.type == "explain":
-            return 1.0 + self.trainer.net.n_params / 100
-        return 1.0
 
     @contextlib.contextmanager
     def answering(self, command_id: str | int | None) -> Iterator[None]:
@@ -126,6 +119,7 @@ class TrainingSession:
         self.run += 1
         self._steps_left = 0
         self._clear_losses()
+        self._clear_path()
         self.state = "paused"
         self.say(self.ready_message())
         self.frame_wanted = True
@@ -186,6 +180,7 @@ class TrainingSession:
         self.trainer.reset()
         self._steps_left = 0
         self._clear_losses()
+        self._clear_path()
         self.state = "paused"
         self.say(self.status_message())
         self.frame_wanted = True
@@ -275,6 +270,7 @@ class TrainingSession:
             done += 1
             steps.append(trace.step)
             losses.append(trace.loss)
+            self.path.on_step(trace.step, t.net.flat)
             if t.divergence is not None or time.perf_counter() > deadline:
                 break
         if len(losses) > MAX_LOSS_HISTORY:  # a long `step`: keep the curve's shape, bounded
@@ -356,6 +352,12 @@ class TrainingSession:
     def _clear_losses(self) -> None:
         self._loss_steps, self._losses = [], []
 
+    def _clear_path(self) -> None:
+        self.path = ParameterPath(self.trainer.net.flat)
+
+    def parameter_path(self) -> list[np.ndarray]:
+        return self.path.with_current(self.trainer.net.flat)
+
     def _notify(self) -> None:
         if self.on_change is not None:
             self.on_change()
@@ -376,6 +378,9 @@ _HANDLERS: dict[str, Any] = {
     "compare_updates": phases.compare,
     "gradcheck": phases.gradcheck,
     "suggest_learning_rate": phases.suggest,
+    "lab_surface": lab_commands.surface,
+    "lab_run": lab_commands.run,
+    "landscape": lab_commands.landscape,
     "snapshot": snapshots.take,
     "restore": snapshots.restore,
 }

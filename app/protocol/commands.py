@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, create_model, model_validator
 
 from app.protocol.codes import ErrorCode
-from app.protocol.config_model import Finite, Strict, config_model
+from app.protocol.config_model import Finite, HyperValue, Strict, config_model
 from engine.schema import ENGINE_LIMITS, LIVE_SETTINGS, SETTINGS, Limits
 
 CONFIG_KEYS = tuple(SETTINGS)
@@ -159,6 +159,54 @@ class Restore(Command):
     snapshot: dict[str, Any]
 
 
+SurfaceName = Annotated[str, Field(min_length=1, max_length=40)]
+SurfaceParams = Annotated[dict[Annotated[str, Field(max_length=40)], Finite],
+                          Field(max_length=8)]
+MAX_LAB_STEPS = 2000  # per path, so a lab request stays a few tens of milliseconds
+MAX_LAB_RUNS = 7
+MAX_LAB_GRID = 201
+
+
+class LabSurface(Command):
+    """A loss surface sampled on a grid, for the lab's contours."""
+
+    type: Literal["lab_surface"]
+    surface: SurfaceName
+    params: SurfaceParams = Field(default_factory=dict)
+    size: int = Field(121, ge=2, le=MAX_LAB_GRID)
+
+
+class LabRunSpec(Strict):
+    optimizer: str = Field(max_length=20)
+    learning_rate: Finite
+    hyper: dict[Annotated[str, Field(max_length=40)], HyperValue] = Field(
+        default_factory=dict, max_length=16)
+    batch_size: int | None = Field(None, ge=1, le=10_000)
+
+
+class LabRun(Command):
+    """Gradient descent on a surface: one path per run, from one start."""
+
+    type: Literal["lab_run"]
+    surface: SurfaceName
+    params: SurfaceParams = Field(default_factory=dict)
+    start: Annotated[list[Finite], Field(min_length=2, max_length=2)]
+    steps: int = Field(200, ge=0, le=MAX_LAB_STEPS)
+    runs: Annotated[list[LabRunSpec], Field(min_length=1, max_length=MAX_LAB_RUNS)]
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    state: bool = False  # also each optimizer's state vectors along the path
+
+
+class LandscapeRequest(Command):
+    """The training loss around the current weights along two directions."""
+
+    type: Literal["landscape"]
+    size: int = Field(41, ge=5, le=61)
+    span: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+    directions: Literal["random", "pca"] = "random"
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
 RoomCode = Annotated[str, Field(min_length=1, max_length=16)]
 
 
@@ -220,12 +268,14 @@ class View(Command):
 ROOM_COMMANDS = ("room_open", "room_join", "room_resume", "room_copy", "room_close",
                  "room_leave", "poll_open", "vote", "poll_close", "view")
 # What a student may send while following: nothing that would change the room's run.
-STUDENT_COMMANDS = frozenset({"room_copy", "room_leave", "vote", "room_join"})
+STUDENT_COMMANDS = frozenset({"room_copy", "room_leave", "vote", "room_join", "lab_surface",
+                              "lab_run"})
 
 COMMAND_MODELS: tuple[type[Command], ...] = (
     Configure, Play, Pause, Reset, Step, SetValues, SetSpeed, SetWeight, SetBias, Explain,
     PhaseStep, CompareUpdates, GradCheck, SuggestLearningRate, Snapshot, Restore, RoomOpen,
-    RoomJoin, RoomResume, RoomCopy, RoomClose, RoomLeave, PollOpen, Vote, PollClose, View)
+    RoomJoin, RoomResume, RoomCopy, RoomClose, RoomLeave, PollOpen, Vote, PollClose, View,
+    LabSurface, LabRun, LandscapeRequest)
 COMMAND_TYPES: dict[str, type[Command]] = {
     m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in COMMAND_MODELS
@@ -387,7 +437,8 @@ def _short(value: Any) -> str:
 
 __all__ = ["CONFIG_KEYS", "MAX_SNAPSHOT_BYTES", "MAX_STEPS_PER_COMMAND", "MIN_STEPS_PER_SECOND",
            "ROOM_COMMANDS", "SET_KEYS", "STUDENT_COMMANDS", "Command", "CompareUpdates",
-           "Configure", "Explain", "Finite", "GradCheck", "Pause", "PhaseStep", "Play", "PollClose",
+           "Configure", "Explain", "Finite", "GradCheck", "LabRun", "LabSurface",
+           "LandscapeRequest", "Pause", "PhaseStep", "Play", "PollClose",
            "PollOpen", "ProtocolError", "Reset", "Restore", "RoomClose", "RoomCopy", "RoomJoin",
            "RoomLeave", "RoomOpen", "RoomResume", "SetBias", "SetSpeed", "SetValues", "SetWeight",
            "Snapshot", "Speed", "Step", "SuggestLearningRate", "View", "Vote", "parse_command"]
