@@ -1,7 +1,8 @@
 // The inspector: exact numbers for one edge or one neuron, from the newest frame.
 // Hover shows it (mouse); click or tap pins it, with a field to edit the weight or bias.
+// What it shows is store.inspect ({target, pinned, x, y}); the network view sets it.
 
-import { store, on, emit } from '../store.js';
+import { store, on, dispatch, sameTarget } from '../store.js';
 import { weightIndex, biasIndex } from '../protocol.js';
 import { fmtFull } from '../format.js';
 import { gridSurface } from '../canvas.js';
@@ -19,45 +20,40 @@ const STATE_LABELS = {
 };
 
 let box = null;
-let current = null;    // {target, pinned}
+let built = null;      // the {target, pinned} the DOM was built for
 let cells = [];        // [{get: () => number, td}]
 let mapCanvas = null;
+let edit = null;       // the pinned inspector's value field {input, idx}
 
 export function initInspector() {
   box = document.querySelector('[data-testid="inspector"]');
-  on('frame', () => { if (current) refresh(); });
-  on('ready', () => hide());
+  on('frame', () => { if (built) refresh(); });
+  on('inspect', show);
+  // A refused edit: the field shows the server's value again.
+  on('error', () => { if (edit && store.controlError?.field === 'value') edit.input.value = fmtFull(store.frame.arrays.params[edit.idx]); });
+  const hide = () => dispatch('inspect', null);
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') hide(); });
   document.addEventListener('pointerdown', (e) => {
-    if (current?.pinned && !box.contains(e.target) && !e.target.closest('.net-canvas')) hide();
+    if (store.inspect?.pinned && !box.contains(e.target) && !e.target.closest('.net-canvas')) hide();
   });
 }
 
-export function target() { return current?.target || null; }
-
-/** Show the inspector for a target {kind: 'edge', l, i, j} | {kind: 'node', l, j}. */
-export function show(t, clientX, clientY, pinned) {
-  if (!store.frame || !store.layout) return;
-  if (current?.pinned && !pinned) return;
-  const same = current && sameTarget(current.target, t) && current.pinned === pinned;
-  current = { target: t, pinned };
-  if (!same) build();
+/** Show store.inspect: a target {kind: 'edge', l, i, j} | {kind: 'node', l, j}, or nothing. */
+function show() {
+  const v = store.inspect;
+  if (!v || !store.frame || !store.layout) {
+    built = null;
+    box.hidden = true;
+    return;
+  }
+  if (!built || !sameTarget(built.target, v.target) || built.pinned !== v.pinned) {
+    built = v;
+    build();
+  }
   refresh();
   box.hidden = false;
-  box.classList.toggle('hover', !pinned);
-  place(clientX, clientY);
-}
-
-export function hide(onlyHover = false) {
-  if (!current) return;
-  if (onlyHover && current.pinned) return;
-  current = null;
-  box.hidden = true;
-  emit('inspector');
-}
-
-function sameTarget(a, b) {
-  return a && b && a.kind === b.kind && a.l === b.l && a.i === b.i && a.j === b.j;
+  box.classList.toggle('hover', !v.pinned);
+  place(v.x, v.y);
 }
 
 function place(x, y) {
@@ -81,16 +77,17 @@ function neuronName(l, j) {
 }
 
 function build() {
-  const t = current.target;
+  const t = built.target;
   const f = store.frame;
   const layout = store.layout;
   box.replaceChildren();
   cells = [];
+  edit = null;
   const h = document.createElement('h4');
   const title = document.createElement('span');
   const close = document.createElement('button');
   close.type = 'button'; close.className = 'close'; close.textContent = '×'; close.setAttribute('aria-label', 'Close');
-  close.addEventListener('click', () => hide());
+  close.addEventListener('click', () => dispatch('inspect', null));
   h.append(title, close);
   box.append(h);
   let idx;
@@ -133,7 +130,7 @@ function build() {
     cells.push({ get, td: b });
   }
   box.append(table);
-  if (current.pinned) box.append(editForm(t, idx));
+  if (built.pinned) box.append(editForm(t, idx));
   else {
     const tip = document.createElement('div');
     tip.className = 'sub';
@@ -148,6 +145,7 @@ function editForm(t, idx) {
   input.type = 'text';
   input.inputMode = 'decimal';
   input.dataset.testid = t.kind === 'edge' ? 'weight-input' : 'bias-input';
+  input.dataset.field = 'value';
   input.value = fmtFull(store.frame.arrays.params?.[idx]);
   input.setAttribute('aria-label', t.kind === 'edge' ? 'New weight' : 'New bias');
   const btn = document.createElement('button');
@@ -155,11 +153,12 @@ function editForm(t, idx) {
   btn.textContent = t.kind === 'edge' ? 'Set weight' : 'Set bias';
   btn.dataset.testid = t.kind === 'edge' ? 'weight-set' : 'bias-set';
   form.append(input, btn);
+  edit = { input, idx };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const v = Number(input.value.replace('−', '-'));
     if (input.value.trim() === '' || !Number.isFinite(v)) {
-      emit('toast', { title: 'Not a number', text: `"${input.value}" is not a finite number.` });
+      dispatch('error', { field: 'value', message: `"${input.value}" is not a finite number.`, code: 'invalid_value' });
       return;
     }
     if (t.kind === 'edge') session.setWeight(t.l, t.i, t.j, v);
@@ -169,9 +168,9 @@ function editForm(t, idx) {
 }
 
 function refresh() {
-  if (!current || !store.frame) return;
+  if (!built || !store.frame) return;
   for (const c of cells) c.td.textContent = fmtFull(c.get());
-  if (current.target.kind === 'node' && mapCanvas) drawMap(current.target);
+  if (built.target.kind === 'node' && mapCanvas) drawMap(built.target);
 }
 
 function drawMap(t) {

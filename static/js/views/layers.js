@@ -1,8 +1,9 @@
 // Hidden layers and neurons: +/- for the number of layers (panel header) and +/- above each
-// hidden column. Limits come from hello.limits.
+// hidden column. How many layers and neurons: the schema's `hidden` (maxItems, minimum, maximum).
 
-import { store, on } from '../store.js';
+import { on, desired } from '../store.js';
 import * as session from '../session.js';
+import { setting, bounds } from '../schema.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -13,28 +14,27 @@ export function initLayerControls() {
 
   add.addEventListener('click', () => {
     const h = hidden();
-    if (h.length >= maxLayers()) return;
-    session.configure({ hidden: [...h, h.length ? h[h.length - 1] : 2] });
+    // A new layer as wide as the last one (or as the default's last).
+    if (h.length < layers()[1]) session.configure({ hidden: [...h, h.at(-1) ?? setting('hidden').default.at(-1) ?? neurons()[0]] });
   });
   remove.addEventListener('click', () => {
     const h = hidden();
-    if (!h.length) return;
-    session.configure({ hidden: h.slice(0, -1) });
+    if (h.length > layers()[0]) session.configure({ hidden: h.slice(0, -1) });
   });
 
   function sync() {
     const h = hidden();
-    add.disabled = h.length >= maxLayers();
-    remove.disabled = h.length === 0;
+    add.disabled = h.length >= layers()[1];
+    remove.disabled = h.length <= layers()[0];
     count.textContent = `${h.length} hidden layer${h.length === 1 ? '' : 's'}`;
   }
-  on('ready', sync);
   on('config', sync);
 }
 
-function hidden() { return [...(store.config?.hidden || [])]; }
-function maxLayers() { return store.hello?.limits?.max_hidden_layers ?? 6; }
-function maxNeurons() { return store.hello?.limits?.max_neurons ?? 8; }
+const hidden = () => [...(desired()?.hidden || [])];
+/** [fewest, most] hidden layers, and [fewest, most] neurons in one. */
+const layers = () => [setting('hidden').minItems ?? 0, setting('hidden').maxItems];
+const neurons = () => bounds(setting('hidden'));
 
 /** Put a +/- pair above every hidden column and a label above the output. */
 export function placeLayerControls(layout, sizes) {
@@ -58,8 +58,8 @@ export function placeLayerControls(layout, sizes) {
       btns.className = 'btns';
       const n = sizes[l];
       btns.append(
-        button('+', `add-neuron-${l}`, `Add a neuron to layer ${l}`, n >= maxNeurons(), () => resize(l - 1, n + 1)),
-        button('−', `remove-neuron-${l}`, `Remove a neuron from layer ${l}`, n <= 1, () => resize(l - 1, n - 1)),
+        button('+', `add-neuron-${l}`, `Add a neuron to layer ${l}`, n >= neurons()[1], () => resize(l - 1, n + 1)),
+        button('−', `remove-neuron-${l}`, `Remove a neuron from layer ${l}`, n <= neurons()[0], () => resize(l - 1, n - 1)),
       );
       lbl.textContent = `${n} neuron${n === 1 ? '' : 's'}`;
       el.append(btns, lbl);
