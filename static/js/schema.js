@@ -14,11 +14,17 @@ export const choices = (key) => setting(key).enum ?? setting(key).items?.enum ??
 /** [minimum, maximum] of a number schema (of a list's items, of the integer in "n or 'all'"). */
 export const bounds = (s) => [s.minimum ?? s.items?.minimum ?? -Infinity, s.maximum ?? s.items?.maximum ?? Infinity];
 
+/** [fewest, most] items of a list schema (JSON Schema's defaults when not given: 0, no limit). */
+export const itemCount = (s) => [s.minItems ?? 0, s.maxItems ?? Infinity];
+
 /** Each hyperparameter of `optimizer`: {name: {type, default, minimum, maximum, description}}. */
 export const hyperSpec = (optimizer) => setting('hyper')['x-by-optimizer']?.[optimizer]?.properties ?? {};
 
 /** A choice's label from hello.options (`list`: activations, losses, ...), or its name. */
 export const label = (list, name) => store.hello?.options?.[list]?.find((o) => o.name === name)?.label ?? name;
+
+/** A loss by its label without the link in parentheses: "Binary cross-entropy (sigmoid)" -> "Binary cross-entropy". */
+export const lossLabel = (name) => label('losses', name).replace(/\s*\([^)]*\)$/, '');
 
 /** The values of a ladder that key `key` allows. */
 export const within = (values, key) => {
@@ -52,7 +58,8 @@ export function fromText(s, text) {
   if (s.type === 'boolean') return text === '1' || text === 'true' ? true : text === '0' || text === 'false' ? false : undefined;
   if (s.type === 'array') {
     const items = text === '' ? [] : text.split(',').map((t) => fromText(s.items, t));
-    const fits = items.length >= (s.minItems ?? 0) && items.length <= (s.maxItems ?? Infinity);
+    const [fewest, most] = itemCount(s);
+    const fits = items.length >= fewest && items.length <= most;
     return fits && !items.includes(undefined) ? items : undefined;
   }
   const t = text.trim().replace('\u2212', '-');
@@ -68,7 +75,7 @@ export function describe(s) {
   if ('const' in s) return `"${s.const}"`;
   if (s.enum) return `one of ${s.enum.join(', ')}`;
   if (s.type === 'boolean') return '0 or 1';
-  if (s.type === 'array') return `${s.minItems ?? 0} to ${s.maxItems} comma-separated values, each ${describe(s.items)}`;
+  if (s.type === 'array') return `${itemCount(s).join(' to ')} comma-separated values, each ${describe(s.items)}`;
   const [lo, hi] = bounds(s);
   return `${s.type === 'integer' ? 'a whole number' : 'a number'} from ${lo} to ${hi}`;
 }

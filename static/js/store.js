@@ -24,7 +24,6 @@ export const store = {
   topology: null,
   layout: null,           // flat parameter layout (protocol.paramLayout)
   kind: 'classification',
-  nClasses: 2,
   frame: null,            // the newest decoded frame {header, arrays, meta}
   frames: 0,              // frames received
   frameBytes: 0,
@@ -80,13 +79,15 @@ export function dispatch(action, payload) {
 
 const pendingOf = (type) => [...store.pending.values()].filter((p) => p.type === type);
 
+/** A config with `set`'s changes: its hyperparameters join the others. */
+const withSet = (c, changes) => ({ ...c, ...changes, hyper: { ...c.hyper, ...changes.hyper } });
+
 /** The configuration as the learner wants it: the server's, with every unanswered change on top. */
 export function desired() {
-  if (!store.config) return null;
-  const c = { ...store.config };
+  let c = store.config;
   for (const p of store.pending.values()) {
-    if (p.type === 'set') Object.assign(c, p.changes, p.changes.hyper ? { hyper: { ...c.hyper, ...p.changes.hyper } } : {});
-    else if (p.type === 'configure') Object.assign(c, p.changes);
+    if (c && p.type === 'set') c = withSet(c, p.changes);
+    else if (c && p.type === 'configure') c = { ...c, ...p.changes };
   }
   return c;
 }
@@ -117,11 +118,6 @@ function takeSpeed(speed) {
   if (speed === undefined || speed === null || pendingOf('speed').length || speed === store.speed) return false;
   store.speed = speed;
   return true;
-}
-
-function mergeSet(changes) {
-  const { hyper, ...rest } = changes;
-  store.config = { ...store.config, ...rest, ...(hyper ? { hyper: { ...store.config.hyper, ...hyper } } : {}) };
 }
 
 const REDUCERS = {
@@ -171,7 +167,6 @@ const REDUCERS = {
     s.topology = msg.topology;
     s.layout = paramLayout(msg.topology.sizes);
     s.kind = msg.kind;
-    s.nClasses = msg.n_classes;
     s.running = msg.state === 'running';
     s.diverged = false;
     s.frame = null;
@@ -213,7 +208,7 @@ const REDUCERS = {
   status(msg) {
     const s = store;
     const p = answer(msg.id);
-    if (p?.type === 'set') mergeSet(p.changes);
+    if (p?.type === 'set') s.config = withSet(s.config, p.changes);
     s.status = msg;
     s.running = msg.state === 'running';
     s.diverged = msg.state === 'diverged';

@@ -8,6 +8,7 @@ import { LineChart, nearestIndex } from './chart.js';
 import { layerColor } from '../colors.js';
 import { fmtInt, fmtFull, fmtF32, fmtLossFull } from '../format.js';
 import * as session from '../session.js';
+import { el, $ } from '../dom.js';
 
 const TRAIN = '#1d2733';
 const TEST = '#8a3ffc';
@@ -21,7 +22,6 @@ export function chartTicks() {
 }
 
 export function initCharts() {
-  const $ = (s) => document.querySelector(s);
   const logBox = $('[data-testid="log-scale"]');
   logBox.addEventListener('change', () => session.setUi({ logScale: logBox.checked }));
 
@@ -87,12 +87,9 @@ export function initCharts() {
 
   function legends() {
     const sw = (color, text, dash) => {
-      const s = document.createElement('span');
-      const k = document.createElement('span');
-      k.className = 'sw';
+      const k = el('span.sw');
       k.style.background = dash ? `repeating-linear-gradient(90deg, ${color} 0 5px, transparent 5px 8px)` : color;
-      s.append(k, text);
-      return s;
+      return el('span', null, k, text);
     };
     $('#loss-legend').replaceChildren(sw(TRAIN, 'train'), sw(TEST, 'test', true), sw(BATCH, 'batch'));
     const L = store.history.layers;

@@ -7,9 +7,9 @@ import { store, on, dispatch, desired, desiredSpeed, desiredRunning, SLOW_SPEED 
 import * as session from '../session.js';
 import { register, invalidate } from '../loop.js';
 import { fmtInt } from '../format.js';
-import { choices, hyperSpec, label, within, fromText, describe } from '../schema.js';
+import { el as h, $ } from '../dom.js';
+import { choices, hyperSpec, label, lossLabel, within, fromText, describe } from '../schema.js';
 
-const $ = (sel) => document.querySelector(sel);
 /** Ladders of the selects; the schema's range decides which are offered. */
 export const LEARNING_RATES = [0.00001, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const REG_RATES = [0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -78,7 +78,7 @@ export function initControls() {
     fillChoices(el.reg, 'regularization', 'regularizations');
     fillChoices(el.init, 'init', 'initializers');
     // "Binary cross-entropy (sigmoid)": the link in parentheses goes to the tooltip, not the bar.
-    fill(el.loss, choices('loss').map((name) => ({ value: name, label: label('losses', name).replace(/\s*\([^)]*\)$/, ''), title: label('losses', name) })));
+    fill(el.loss, choices('loss').map((name) => ({ value: name, label: lossLabel(name), title: label('losses', name) })));
     const opts = choices('optimizer').flatMap((name) => [
       { value: name, label: name === 'sgd' ? 'Gradient descent' : label('optimizers', name), optimizer: name },
       ...(name === 'sgd' ? presets().map((p) => ({ ...p, optimizer: name })) : []),
@@ -99,7 +99,7 @@ export function initControls() {
     el.init.value = c.init;
     // Automatic (not chosen): "auto", with what the server chose for this dataset.
     const auto = [...el.loss.options].find((o) => o.value === 'auto');
-    if (auto) auto.textContent = `Auto: ${label('losses', store.config.loss).replace(/\s*\([^)]*\)$/, '')}`;
+    if (auto) auto.textContent = `Auto: ${lossLabel(store.config.loss)}`;
     el.loss.value = auto && !store.explicit.has('loss') && c.loss === store.config.loss ? 'auto' : c.loss;
     buildHyper(el.hyper, c);
   }
@@ -147,14 +147,7 @@ function nearestSpeed(stops, v) {
 }
 
 function fill(select, list) {
-  select.replaceChildren(...list.map((o) => {
-    const opt = document.createElement('option');
-    opt.value = o.value;
-    opt.textContent = o.label;
-    if (o.title) opt.title = o.title;
-    if (o.optimizer) opt.dataset.optimizer = o.optimizer;
-    return opt;
-  }));
+  select.replaceChildren(...list.map((o) => h('option', { value: o.value, textContent: o.label, title: o.title ?? '', ...(o.optimizer && { 'data-optimizer': o.optimizer }) })));
 }
 
 /** A select of the schema's choices for `key`, labelled from hello.options[list]. */
@@ -193,33 +186,20 @@ function buildHyper(box, c) {
   }
 }
 
-function hyperField(name, h) {
-  const wrap = document.createElement('label');
-  const input = document.createElement('input');
-  input.dataset.hyper = name;
-  input.dataset.testid = `hyper-${name}`;
-  input.dataset.field = `hyper.${name}`;
-  wrap.title = `${name}: ${h.description} (${describe(h)})`;
-  if (h.type === 'boolean') {
-    wrap.className = 'check';
+function hyperField(name, spec) {
+  const field = `hyper.${name}`;
+  const title = `${name}: ${spec.description} (${describe(spec)})`;
+  const input = h('input', { 'data-hyper': name, 'data-testid': `hyper-${name}`, 'data-field': field });
+  if (spec.type === 'boolean') {
     input.type = 'checkbox';
-    wrap.append(input, ` ${name}`);
-    input.addEventListener('change', () => session.set({ hyper: { [name]: input.checked } }));
-    return wrap;
+    input.onchange = () => session.set({ hyper: { [name]: input.checked } });
+    return h('label.check', { title }, input, ` ${name}`);
   }
-  wrap.className = 'field';
-  const text = document.createElement('span');
-  text.className = 'field-label';
-  text.textContent = name.replace(/_/g, ' ');
-  input.type = 'number';
-  input.step = 'any';
-  if (h.minimum !== undefined) input.min = String(h.minimum);
-  if (h.maximum !== undefined) input.max = String(h.maximum);
-  input.addEventListener('change', () => {
-    const v = fromText(h, input.value);
-    if (v === undefined) dispatch('error', { field: input.dataset.field, message: `${name} must be ${describe(h)}.`, code: 'invalid_value' });
+  Object.assign(input, { type: 'number', step: 'any', min: spec.minimum ?? '', max: spec.maximum ?? '' });
+  input.onchange = () => {
+    const v = fromText(spec, input.value);
+    if (v === undefined) dispatch('error', { field, message: `${name} must be ${describe(spec)}.`, code: 'invalid_value' });
     else session.set({ hyper: { [name]: v } });
-  });
-  wrap.append(text, input);
-  return wrap;
+  };
+  return h('label.field', { title }, h('span.field-label', null, name.replace(/_/g, ' ')), input);
 }

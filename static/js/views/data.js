@@ -6,9 +6,9 @@ import { store, on, desired, trainCount, datasetSpec } from '../store.js';
 import * as session from '../session.js';
 import { drawThumbnail } from './thumbnails.js';
 import { fmtInt } from '../format.js';
+import { el, $ } from '../dom.js';
 import { setting, choices, bounds, niceStops } from '../schema.js';
 
-const $ = (sel) => document.querySelector(sel);
 
 /** Stops of the points slider, from the schema's smallest to its largest sample count. */
 const sampleStops = () => niceStops(...bounds(setting('samples')));
@@ -40,36 +40,20 @@ export function initData() {
     batch.max = String(batchStops().length - 1);
     const groups = [['classification', 'Classification'], ['regression', 'Regression']];
     const all = choices('dataset').map((name) => datasetSpec(name) ?? { name, label: name, kind: 'classification' });
-    box.replaceChildren();
-    for (const [kind, title] of groups) {
+    box.replaceChildren(...groups.flatMap(([kind, title]) => {
       const list = all.filter((d) => d.kind === kind);
-      if (!list.length) continue;
-      const head = document.createElement('div');
-      head.className = 'dataset-group-label';
-      head.textContent = title;
-      const grid = document.createElement('div');
-      grid.className = 'dataset-grid';
-      grid.append(...list.map(datasetButton));
-      box.append(head, grid);
-    }
+      return list.length ? [el('div.dataset-group-label', null, title), el('div.dataset-grid', null, ...list.map(datasetButton))] : [];
+    }));
   });
 
   function datasetButton(d) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'dataset-btn';
-    b.dataset.testid = `dataset-${d.name}`;
-    b.dataset.dataset = d.name;
-    const classes = d.kind === 'classification' ? `, ${d.n_classes} classes` : ', regression';
-    b.title = `${d.label}${classes}`;
-    b.setAttribute('aria-label', b.title);
-    b.setAttribute('aria-pressed', 'false');
-    const c = document.createElement('canvas');
-    b.append(c);
+    const title = `${d.label}${d.kind === 'classification' ? `, ${d.n_classes} classes` : ', regression'}`;
+    const c = el('canvas');
+    const b = el('button.dataset-btn', {
+      type: 'button', title, 'aria-label': title, 'aria-pressed': 'false', 'data-testid': `dataset-${d.name}`, 'data-dataset': d.name,
+      onclick: () => { if (desired()?.dataset !== d.name) session.configure({ dataset: d.name }); },
+    }, c);
     requestAnimationFrame(() => drawThumbnail(c, d, Math.min(120, Math.max(30, b.clientWidth - 8))));
-    b.addEventListener('click', () => {
-      if (desired()?.dataset !== d.name) session.configure({ dataset: d.name });
-    });
     return b;
   }
 

@@ -10,8 +10,9 @@ import { store, on, dispatch, trainCount, isSlow, argMaxAbs } from '../store.js'
 import * as session from '../session.js';
 import { fmtNum, fmtFull, fmtInt, fmtLoss, NOT_FINITE } from '../format.js';
 import { CLASS_CSS } from '../colors.js';
+import { el, $ } from '../dom.js';
+import { label, lossLabel } from '../schema.js';
 
-const $ = (sel) => document.querySelector(sel);
 const SUB = '₀₁₂₃₄₅₆₇₈₉';
 const sub = (n) => String(n).split('').map((d) => SUB[+d] ?? d).join('');
 
@@ -21,16 +22,9 @@ let shown = null;        // the explanation the DOM shows, or 'asking' (the stat
 /** Four significant digits for the chain-rule numbers; non-finite as NOT_FINITE. */
 function n4(x) { return x === null || x === undefined || !Number.isFinite(x) ? NOT_FINITE : fmtNum(x, 4); }
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 /** A number as shown (4 digits) with its exact float64 value in the title. */
 function num(x, testid) {
-  const s = el('span', 'ex-num', n4(x));
+  const s = el('span.ex-num', null, n4(x));
   s.title = fmtFull(x);
   if (testid) s.dataset.testid = testid;
   return s;
@@ -103,10 +97,8 @@ function onFrame() {
 
 // ---- names --------------------------------------------------------------------------------
 
-function featureLabel(i) {
-  const name = store.topology.features[i];
-  return store.hello.options.features.find((f) => f.name === name)?.label || name;
-}
+const featureLabel = (i) => label('features', store.topology.features[i]);
+const lossName = () => lossLabel(store.config.loss).toLowerCase();
 
 /** Layer l of the network (0 = inputs, 1..L-1 hidden, L = output), neuron j. */
 function neuronName(l, j) {
@@ -129,7 +121,6 @@ function classText(y) {
   return `class ${y}${colour ? ` (${colour})` : ''}`;
 }
 
-const LOSS_NAMES = { bce: 'binary cross-entropy', cross_entropy: 'cross-entropy', mse: 'mean squared error' };
 
 // ---- rendering ----------------------------------------------------------------------------
 
@@ -150,7 +141,7 @@ function renderStale() {
   note.hidden = !stale;
   if (!stale) return;
   if (!note.firstChild) {
-    const b = el('button', 'ex-refresh', 'Refresh');
+    const b = el('button.ex-refresh', null, 'Refresh');
     b.type = 'button';
     b.addEventListener('click', () => session.explain(store.explain.index));
     note.append(el('span'), b);
@@ -186,13 +177,13 @@ function renderAll() {
   const y = data.y[m.index];
   const summary = box.querySelector('[data-testid="explain-summary"]');
   summary.replaceChildren();
-  const dot = el('span', 'ex-dot');
+  const dot = el('span.ex-dot');
   if (store.kind !== 'regression') dot.style.background = CLASS_CSS[y % CLASS_CSS.length];
   summary.append(dot,
     `Training point ${fmtInt(m.index)} at x₁ = ${n4(pt[0])}, x₂ = ${n4(pt[1])}, ${classText(y)}. `,
     `Weights of step ${fmtInt(atStep)}${fresh ? '' : ' (while training)'}. `);
   const lossBit = el('strong', null, `Loss for this point: ${fmtLoss(m.loss)}`);
-  summary.append(lossBit, ` (${LOSS_NAMES[store.config.loss] || store.config.loss}).`);
+  summary.append(lossBit, ` (${lossName()}).`);
   box.querySelector('[data-testid="explain-total"]').textContent = fmtInt(trainCount());
   box.querySelector('[data-testid="explain-index"]').max = String(trainCount() - 1);
   renderNet();
@@ -223,11 +214,11 @@ function renderNet() {
     ly.z.forEach((z, j) => {
       const c = card(l + 1, j, shortName(l + 1, j));
       const d = ly.delta[j];
-      const arrow = el('span', `ex-want ${d < 0 ? 'up' : d > 0 ? 'down' : ''}`, d < 0 ? '▲' : d > 0 ? '▼' : '•');
+      const arrow = el('span', { className: `ex-want ${d < 0 ? 'up' : d > 0 ? 'down' : ''}` }, d < 0 ? '▲' : d > 0 ? '▼' : '•');
       arrow.title = d < 0 ? 'to lower the loss, z should go up (δ < 0)' : d > 0 ? 'to lower the loss, z should go down (δ > 0)' : 'z does not matter to the loss here';
       const head = c.querySelector('.ex-card-head');
       head.append(arrow, row('δ', d, `explain-delta-${l}-${j}`, 'ex-delta'));
-      const za = el('div', 'ex-za');
+      const za = el('div.ex-za');
       za.append(row('z', z, `explain-z-${l}-${j}`), row('a', ly.a[j], `explain-a-${l}-${j}`));
       c.append(za);
       // A click (not a hover: the pointer crosses other cards on its way to the edge list).
@@ -238,8 +229,8 @@ function renderNet() {
     net.append(col);
   }
   // loss
-  const lc = column('Loss', LOSS_NAMES[store.config.loss] || store.config.loss);
-  const c = el('div', 'ex-card ex-loss');
+  const lc = column('Loss', lossName());
+  const c = el('div.ex-card.ex-loss');
   // The output's probabilities, as the engine's loss computes them (explanation.p; not for mse).
   const link = store.config.loss === 'bce' ? 'σ(z)' : 'softmax';
   m.p?.forEach((p, k) => c.append(row(m.p.length > 1 ? `p${sub(k)}` : `p=${link}`, p, `explain-p-${k}`)));
@@ -251,28 +242,28 @@ function renderNet() {
 }
 
 function column(title, subtitle) {
-  const col = el('div', 'ex-col');
-  const h = el('div', 'ex-col-head', title);
-  if (subtitle) h.append(el('span', 'ex-col-sub', subtitle));
+  const col = el('div.ex-col');
+  const h = el('div.ex-col-head', null, title);
+  if (subtitle) h.append(el('span.ex-col-sub', null, subtitle));
   col.append(h);
   return col;
 }
 
 function card(l, j, name) {
-  const c = el(l === 0 ? 'div' : 'button', 'ex-card');
+  const c = el(l === 0 ? 'div.ex-card' : 'button.ex-card');
   if (l > 0) c.type = 'button';
   c.dataset.l = String(l);
   c.dataset.j = String(j);
   c.dataset.testid = `explain-neuron-${l}-${j}`;
-  const head = el('div', 'ex-card-head');
-  head.append(el('span', 'ex-name', name));
+  const head = el('div.ex-card-head');
+  head.append(el('span.ex-name', null, name));
   c.append(head);
   return c;
 }
 
 function row(label, value, testid, cls) {
-  const r = el('div', `ex-row${cls ? ` ${cls}` : ''}`);
-  r.append(el('span', 'ex-k', label), num(value, testid));
+  const r = el('div', { className: `ex-row${cls ? ` ${cls}` : ''}` });
+  r.append(el('span.ex-k', null, label), num(value, testid));
   return r;
 }
 
@@ -305,9 +296,9 @@ function renderSelection() {
   const f = box.querySelector('[data-testid="explain-formula"]');
   f.dataset.l = String(l); f.dataset.i = String(i); f.dataset.j = String(j);
   f.replaceChildren(
-    el('div', 'ex-formula-what', `Edge ${neuronName(l, i)} → ${neuronName(l + 1, j)}`),
+    el('div.ex-formula-what', null, `Edge ${neuronName(l, i)} → ${neuronName(l + 1, j)}`),
   );
-  const line = el('div', 'ex-formula-line');
+  const line = el('div.ex-formula-line');
   line.append('dL/dw = a', el('sub', null, 'prev'), ' × δ = ', num(aPrev, 'explain-a-prev'), ' × ',
     num(delta, 'explain-delta'), ' = ');
   const res = num(g, 'explain-dw');
@@ -339,7 +330,7 @@ function renderWhy(layer, j) {
   const d = ly.delta[j];
   const name = neuronName(layer, j);
   const act = store.topology.activations?.[layer - 1] || 'linear';
-  const line = el('div', 'ex-why-line');
+  const line = el('div.ex-why-line');
   if (layer === L) {
     const loss = store.config.loss;
     const t = msg.target;
@@ -364,7 +355,7 @@ function renderWhy(layer, j) {
     why.append(line);
     const w = fresh && store.frame?.header.step === atStep ? weightsFrom(layer, j) : null;
     if (w) {
-      const terms = el('div', 'ex-why-terms');
+      const terms = el('div.ex-why-terms');
       const factor = (x) => (x < 0 ? ['(', num(x), ')'] : [num(x)]);
       terms.append('Σ w·δ = ', ...w.flatMap((wk, k) => [k ? ' + ' : '', num(wk), '·', ...factor(next.delta[k])]));
       why.append(terms);
@@ -387,22 +378,22 @@ function renderEdges(l, j) {
   const { msg, sel } = store.explain;
   const box_ = box.querySelector('[data-testid="explain-edges"]');
   const ly = msg.layers[l];
-  box_.replaceChildren(el('div', 'ex-edges-head', `Every edge into ${neuronName(l + 1, j)}:`));
-  const list = el('div', 'ex-edge-list');
+  box_.replaceChildren(el('div.ex-edges-head', null, `Every edge into ${neuronName(l + 1, j)}:`));
+  const list = el('div.ex-edge-list');
   ly.a_prev.forEach((a, i) => {
-    const r = el('button', `ex-edge${sel.i === i ? ' on' : ''}`);
+    const r = el('button', { className: `ex-edge${sel.i === i ? ' on' : ''}` });
     r.type = 'button';
     r.dataset.testid = `explain-edge-${l}-${i}-${j}`;
     r.dataset.i = String(i);
-    r.append(el('span', 'ex-edge-from', `${shortName(l, i)}:`), num(a), ' × ', num(ly.delta[j]), ' = ', num(ly.dL_dW[i][j]));
+    r.append(el('span.ex-edge-from', null, `${shortName(l, i)}:`), num(a), ' × ', num(ly.delta[j]), ' = ', num(ly.dL_dW[i][j]));
     const choose = () => pick({ l, j, i });
     r.addEventListener('pointerenter', choose);
     r.addEventListener('focus', choose);
     r.addEventListener('click', choose);
     list.append(r);
   });
-  const b = el('div', 'ex-edge ex-bias');
-  b.append(el('span', 'ex-edge-from', 'bias:'), 'dL/db = δ = ', num(ly.dL_db[j]));
+  const b = el('div.ex-edge.ex-bias');
+  b.append(el('span.ex-edge-from', null, 'bias:'), 'dL/db = δ = ', num(ly.dL_db[j]));
   list.append(b);
   box_.append(list);
 }

@@ -5,27 +5,17 @@ import { on, dispatch, desired } from '../store.js';
 import * as session from '../session.js';
 import { gridSurface } from '../canvas.js';
 import { diverging } from '../colors.js';
-import { setting, choices, label } from '../schema.js';
+import { setting, choices, label, itemCount } from '../schema.js';
+import { el } from '../dom.js';
 
 export function initFeatures(onLayoutChange) {
   const box = document.querySelector('#features');
 
   on('hello', () => {
-    box.replaceChildren(...choices('features').map((name) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'feature-btn';
-      b.dataset.testid = `feature-${name}`;
-      b.dataset.feature = name;
-      b.setAttribute('aria-pressed', 'false');
-      b.title = `${label('features', name)}: click to use it as an input or not`;
-      const c = document.createElement('canvas');
-      const text = document.createElement('span');
-      text.textContent = label('features', name);
-      b.append(text, c);
-      b.addEventListener('click', () => toggle(name));
-      return b;
-    }));
+    box.replaceChildren(...choices('features').map((name) => el('button.feature-btn', {
+      type: 'button', title: `${label('features', name)}: click to use it as an input or not`, 'aria-pressed': 'false',
+      'data-testid': `feature-${name}`, 'data-feature': name, onclick: () => toggle(name),
+    }, el('span', null, label('features', name)), el('canvas'))));
   });
 
   function toggle(name) {
@@ -33,9 +23,9 @@ export function initFeatures(onLayoutChange) {
     if (!c) return;
     const chosen = new Set(c.features);
     if (!chosen.delete(name)) chosen.add(name);
-    const s = setting('features');
-    if (chosen.size < s.minItems || chosen.size > s.maxItems) {
-      dispatch('error', { field: 'features', message: `The network takes ${s.minItems} to ${s.maxItems} inputs.`, code: 'invalid_value' });
+    const [fewest, most] = itemCount(setting('features'));
+    if (chosen.size < fewest || chosen.size > most) {
+      dispatch('error', { field: 'features', message: `The network takes ${fewest} to ${most} inputs.`, code: 'invalid_value' });
       return;
     }
     session.configure({ features: choices('features').filter((f) => chosen.has(f)) });

@@ -8,6 +8,8 @@ import { fmtFull } from '../format.js';
 import { gridSurface } from '../canvas.js';
 import { paintGrid } from '../colors.js';
 import * as session from '../session.js';
+import { el, $ } from '../dom.js';
+import { label } from '../schema.js';
 
 const STATE_LABELS = {
   momentum_buffer: 'momentum buffer v',
@@ -26,7 +28,7 @@ let mapCanvas = null;
 let edit = null;       // the pinned inspector's value field {input, idx}
 
 export function initInspector() {
-  box = document.querySelector('[data-testid="inspector"]');
+  box = $('[data-testid="inspector"]');
   on('frame', () => { if (built) refresh(); });
   on('inspect', show);
   // A refused edit: the field shows the server's value again.
@@ -67,104 +69,54 @@ function place(x, y) {
 }
 
 function neuronName(l, j) {
-  const L = store.topology.sizes.length - 1;
-  if (l === 0) {
-    const name = store.topology.features[j];
-    return store.hello.options.features.find((f) => f.name === name)?.label || name;
-  }
-  if (l === L) return store.topology.sizes[L] > 1 ? `output (class ${j})` : 'output';
+  const { sizes, features } = store.topology;
+  const L = sizes.length - 1;
+  if (l === 0) return label('features', features[j]);
+  if (l === L) return sizes[L] > 1 ? `output (class ${j})` : 'output';
   return `layer ${l} · neuron ${j + 1}`;
 }
 
 function build() {
   const t = built.target;
-  const f = store.frame;
-  const layout = store.layout;
-  box.replaceChildren();
-  cells = [];
+  const edge = t.kind === 'edge';
+  const L = store.topology.sizes.length - 1;
+  const act = store.topology.activations?.[t.l - 1];
+  const idx = edge ? weightIndex(store.layout, t.l, t.i, t.j) : biasIndex(store.layout, t.l - 1, t.j);
+  const w = edge ? 'w' : 'b';
   edit = null;
-  const h = document.createElement('h4');
-  const title = document.createElement('span');
-  const close = document.createElement('button');
-  close.type = 'button'; close.className = 'close'; close.textContent = '×'; close.setAttribute('aria-label', 'Close');
-  close.addEventListener('click', () => dispatch('inspect', null));
-  h.append(title, close);
-  box.append(h);
-  let idx;
-  if (t.kind === 'edge') {
-    title.textContent = `Edge ${neuronName(t.l, t.i)} → ${neuronName(t.l + 1, t.j)}`;
-    idx = weightIndex(layout, t.l, t.i, t.j);
-  } else {
-    const L = store.topology.sizes.length - 1;
-    const act = store.topology.activations?.[t.l - 1];
-    title.textContent = `${neuronName(t.l, t.j)}${act ? ` (${act})` : ''}`;
-    idx = biasIndex(layout, t.l - 1, t.j);
-    mapCanvas = document.createElement('canvas');
-    mapCanvas.className = 'big-map';
-    mapCanvas.dataset.testid = 'neuron-map';
-    box.append(mapCanvas);
-    const sub = document.createElement('div');
-    sub.className = 'sub';
-    sub.textContent = t.l === L ? 'The network\'s output over the plane (x₁ right, x₂ up).'
-      : 'This neuron\'s activation over the input plane (x₁ right, x₂ up).';
-    box.append(sub);
-  }
-  const w = t.kind === 'edge' ? 'w' : 'b';
-  const table = document.createElement('table');
   const rows = [
-    [t.kind === 'edge' ? 'weight w' : 'bias b', () => store.frame.arrays.params?.[idx]],
-    [`gradient dL/d${w}`, () => store.frame.arrays.grads?.[idx]],
-    [`last update Δ${w}`, () => store.frame.arrays.updates?.[idx]],
+    [edge ? 'weight w' : 'bias b', 'params'], [`gradient dL/d${w}`, 'grads'], [`last update Δ${w}`, 'updates'],
+    ...Object.keys(store.frame.arrays).filter((n) => n.startsWith('state.')).map((n) => [STATE_LABELS[n.slice(6)] || n.slice(6), n]),
   ];
-  for (const name of Object.keys(f.arrays)) {
-    if (!name.startsWith('state.')) continue;
-    const key = name.slice(6);
-    rows.push([STATE_LABELS[key] || key, () => store.frame.arrays[name]?.[idx]]);
-  }
-  for (const [label, get] of rows) {
-    const tr = document.createElement('tr');
-    const a = document.createElement('td'); a.textContent = label;
-    const b = document.createElement('td');
-    tr.append(a, b);
-    table.append(tr);
-    cells.push({ get, td: b });
-  }
-  box.append(table);
-  if (built.pinned) box.append(editForm(t, idx));
-  else {
-    const tip = document.createElement('div');
-    tip.className = 'sub';
-    tip.textContent = `Click to pin and edit the ${t.kind === 'edge' ? 'weight' : 'bias'}.`;
-    box.append(tip);
-  }
+  cells = rows.map(([, name]) => ({ get: () => store.frame.arrays[name]?.[idx], td: el('td') }));
+  mapCanvas = edge ? null : el('canvas.big-map', { 'data-testid': 'neuron-map' });
+  box.replaceChildren(
+    el('h4', null, el('span', null, edge ? `Edge ${neuronName(t.l, t.i)} → ${neuronName(t.l + 1, t.j)}` : `${neuronName(t.l, t.j)}${act ? ` (${act})` : ''}`),
+      el('button.close', { type: 'button', textContent: '×', 'aria-label': 'Close', onclick: () => dispatch('inspect', null) })),
+    ...(edge ? [] : [mapCanvas, el('div.sub', null, t.l === L ? 'The network\'s output over the plane (x₁ right, x₂ up).'
+      : 'This neuron\'s activation over the input plane (x₁ right, x₂ up).')]),
+    el('table', null, ...rows.map(([text], k) => el('tr', null, el('td', null, text), cells[k].td))),
+    built.pinned ? editForm(t, idx) : el('div.sub', null, `Click to pin and edit the ${edge ? 'weight' : 'bias'}.`),
+  );
 }
 
 function editForm(t, idx) {
-  const form = document.createElement('form');
-  const input = document.createElement('input');
-  input.type = 'text';
-  input.inputMode = 'decimal';
-  input.dataset.testid = t.kind === 'edge' ? 'weight-input' : 'bias-input';
-  input.dataset.field = 'value';
-  input.value = fmtFull(store.frame.arrays.params?.[idx]);
-  input.setAttribute('aria-label', t.kind === 'edge' ? 'New weight' : 'New bias');
-  const btn = document.createElement('button');
-  btn.type = 'submit';
-  btn.textContent = t.kind === 'edge' ? 'Set weight' : 'Set bias';
-  btn.dataset.testid = t.kind === 'edge' ? 'weight-set' : 'bias-set';
-  form.append(input, btn);
+  const edge = t.kind === 'edge';
+  const input = el('input', {
+    type: 'text', inputMode: 'decimal', value: fmtFull(store.frame.arrays.params?.[idx]),
+    'data-testid': edge ? 'weight-input' : 'bias-input', 'data-field': 'value', 'aria-label': edge ? 'New weight' : 'New bias',
+  });
   edit = { input, idx };
-  form.addEventListener('submit', (e) => {
+  const submit = (e) => {
     e.preventDefault();
     const v = Number(input.value.replace('−', '-'));
     if (input.value.trim() === '' || !Number.isFinite(v)) {
       dispatch('error', { field: 'value', message: `"${input.value}" is not a finite number.`, code: 'invalid_value' });
-      return;
-    }
-    if (t.kind === 'edge') session.setWeight(t.l, t.i, t.j, v);
+    } else if (edge) session.setWeight(t.l, t.i, t.j, v);
     else session.setBias(t.l - 1, t.j, v);
-  });
-  return form;
+  };
+  return el('form', { onsubmit: submit }, input,
+    el('button', { type: 'submit', textContent: edge ? 'Set weight' : 'Set bias', 'data-testid': edge ? 'weight-set' : 'bias-set' }));
 }
 
 function refresh() {

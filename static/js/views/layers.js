@@ -3,9 +3,8 @@
 
 import { on, desired } from '../store.js';
 import * as session from '../session.js';
-import { setting, bounds } from '../schema.js';
-
-const $ = (sel) => document.querySelector(sel);
+import { setting, bounds, itemCount } from '../schema.js';
+import { el, $ } from '../dom.js';
 
 export function initLayerControls() {
   const add = $('[data-testid="add-layer"]');
@@ -33,52 +32,26 @@ export function initLayerControls() {
 
 const hidden = () => [...(desired()?.hidden || [])];
 /** [fewest, most] hidden layers, and [fewest, most] neurons in one. */
-const layers = () => [setting('hidden').minItems ?? 0, setting('hidden').maxItems];
+const layers = () => itemCount(setting('hidden'));
 const neurons = () => bounds(setting('hidden'));
 
 /** Put a +/- pair above every hidden column and a label above the output. */
 export function placeLayerControls(layout, sizes) {
-  const box = $('#layer-ctls');
-  box.replaceChildren();
   const L = sizes.length - 1;
-  for (let l = 1; l <= L; l++) {
-    const x = layout.nodes[l - 1][0].x;
-    const el = document.createElement('div');
-    el.className = 'layer-ctl';
-    el.style.left = `${x}px`;
-    const lbl = document.createElement('span');
-    lbl.className = 'lbl';
-    if (l === L) {
-      el.classList.add('output-lbl');
-      lbl.textContent = 'Output';
-      el.title = sizes[L] > 1 ? `${sizes[L]} outputs: one probability per class` : 'The network\'s output';
-      el.append(lbl);
-    } else {
-      const btns = document.createElement('div');
-      btns.className = 'btns';
-      const n = sizes[l];
-      btns.append(
-        button('+', `add-neuron-${l}`, `Add a neuron to layer ${l}`, n >= neurons()[1], () => resize(l - 1, n + 1)),
-        button('−', `remove-neuron-${l}`, `Remove a neuron from layer ${l}`, n <= neurons()[0], () => resize(l - 1, n - 1)),
-      );
-      lbl.textContent = `${n} neuron${n === 1 ? '' : 's'}`;
-      el.append(btns, lbl);
-    }
-    box.append(el);
-  }
-}
-
-function button(text, testid, title, disabled, fn) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'round-btn';
-  b.textContent = text;
-  b.title = title;
-  b.setAttribute('aria-label', title);
-  b.dataset.testid = testid;
-  b.disabled = disabled;
-  b.addEventListener('click', fn);
-  return b;
+  const [fewest, most] = neurons();
+  const button = (text, testid, title, disabled, onclick) => el('button.round-btn',
+    { type: 'button', textContent: text, title, 'aria-label': title, 'data-testid': testid, disabled, onclick });
+  $('#layer-ctls').replaceChildren(...sizes.slice(1).map((n, k) => {
+    const l = k + 1;
+    const box = l === L
+      ? el('div.layer-ctl.output-lbl', { title: n > 1 ? `${n} outputs: one probability per class` : 'The network\'s output' }, el('span.lbl', null, 'Output'))
+      : el('div.layer-ctl', null, el('div.btns', null,
+        button('+', `add-neuron-${l}`, `Add a neuron to layer ${l}`, n >= most, () => resize(k, n + 1)),
+        button('−', `remove-neuron-${l}`, `Remove a neuron from layer ${l}`, n <= fewest, () => resize(k, n - 1))),
+      el('span.lbl', null, `${n} neuron${n === 1 ? '' : 's'}`));
+    box.style.left = `${layout.nodes[k][0].x}px`;
+    return box;
+  }));
 }
 
 function resize(index, n) {

@@ -8,6 +8,7 @@
 
 import { store, isSlow, SLOW_SPEED } from '../store.js';
 import { fmtLoss, fmtInt } from '../format.js';
+import { lossLabel } from '../schema.js';
 
 export const PHASES = [
   { name: 'forward', from: 0, to: 0.34 },
@@ -47,7 +48,7 @@ export function caption(anim) {
       case 'forward':
         return { phase: 'forward', tag: '1 · Forward', text: `Step ${fmtInt(h.step)}: the mini-batch of ${fmtInt(B)} point${B === 1 ? '' : 's'} flows through the network, layer by layer.` };
       case 'loss':
-        return { phase: 'loss', tag: '2 · Loss', text: `At the output the ${lossName(c.loss)} of this batch is ${fmtLoss(h.batch_loss)}.` };
+        return { phase: 'loss', tag: '2 · Loss', text: `At the output the ${lossLabel(c.loss).toLowerCase()} of this batch is ${fmtLoss(h.batch_loss)}.` };
       case 'backward':
         return { phase: 'backward', tag: '3 · Backward', text: 'The error flows back from the loss: each edge gets its gradient dL/dw (brighter = larger |gradient|).' };
       default: {
@@ -63,8 +64,4 @@ export function caption(anim) {
   }
   if (h.step === 0) return { phase: 'idle', tag: 'Ready', text: 'Press Play to train, or Step to watch one update: forward pass, loss, backward pass, update.' };
   return { phase: 'idle', tag: 'Paused', text: `Paused at step ${fmtInt(h.step)}. Hover or tap an edge or a neuron for its exact numbers; tap to pin it and edit the value.` };
-}
-
-function lossName(loss) {
-  return { mse: 'mean squared error', bce: 'binary cross-entropy', cross_entropy: 'cross-entropy' }[loss] || 'loss';
 }

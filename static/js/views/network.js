@@ -11,6 +11,7 @@ import { animState, caption } from './network-anim.js';
 import { paintGrid, divergingLut, rgbCss, NEG, POS } from '../colors.js';
 import { fmtNum, fmtLoss } from '../format.js';
 import { initLayerControls, placeLayerControls } from './layers.js';
+import { el as h } from '../dom.js';
 
 let canvas; let body; let ctx;
 let size = { w: 0, h: 0 };
@@ -68,7 +69,7 @@ function doLayout() {
   const topo = store.topology;
   if (!topo || !size.w) return;
   const feats = body.querySelector('#features');
-  const nf = Math.max(1, feats?.children.length || 7);
+  const nf = Math.max(1, feats?.children.length ?? 1);
   // Every feature button must fit the column: a thumbnail plus ~12 px of padding, border and gap.
   const avail = feats?.clientHeight || size.h - 56;
   const big = lineScale() > 1 && size.h > 560;
@@ -357,9 +358,8 @@ function updateLegend(mode, gMax, uMax, fastGlow, anim) {
     : { weight: 'weight', gradient: 'dL/dw', update: 'Δw' }[mode];
   let size_ = mode === 'weight' || anim ? 'thickness = size' : `thickness = size (max ${mode === 'gradient' ? fmtNum(gMax, 2) : fmtNum(uMax, 2)})`;
   if (fastGlow) size_ += ' · brightness = |dL/dw|';
-  el.replaceChildren();
-  const mk = (cls, label) => { const s = document.createElement('span'); const sw = document.createElement('span'); sw.className = `sw ${cls}`; s.append(sw, label); return s; };
-  el.append(mk('neg', 'negative'), mk('pos', `positive ${what}`), document.createTextNode(size_));
+  const mk = (cls, label) => h('span', null, h(`span.sw.${cls}`), label);
+  el.replaceChildren(mk('neg', 'negative'), mk('pos', `positive ${what}`), size_);
 }
 
 function renderCaption() {
@@ -369,10 +369,5 @@ function renderCaption() {
   captionKey = key;
   const el = document.querySelector('[data-testid="phase-caption"]');
   el.dataset.phase = c.phase;
-  const tag = document.createElement('span');
-  tag.className = 'phase-tag';
-  tag.textContent = c.tag;
-  const text = document.createElement('span');
-  text.textContent = c.text;
-  el.replaceChildren(tag, text);
+  el.replaceChildren(h('span.phase-tag', null, c.tag), h('span', null, c.text));
 }

@@ -8,8 +8,8 @@ import { NOT_FINITE } from '../format.js';
 import { ERROR } from '../protocol.js';
 import { within } from '../schema.js';
 import { LEARNING_RATES } from './controls.js';
+import { el, $ } from '../dom.js';
 
-const $ = (sel) => document.querySelector(sel);
 
 export function initNotices() {
   const conn = $('[data-testid="connection-status"]');
@@ -55,20 +55,11 @@ export function initNotices() {
   idleNotice.querySelector('[data-testid="reconnect"]').addEventListener('click', () => session.retryNow());
 
   function toast({ title, text, info }) {
-    const el = document.createElement('div');
-    el.className = `toast${info ? ' info' : ''}`;
-    el.dataset.testid = 'toast';
-    el.setAttribute('role', info ? 'status' : 'alert');
-    const t = document.createElement('span');
-    t.className = 'toast-title';
-    t.textContent = title;
-    const body = document.createElement('span');
-    body.textContent = text;
-    el.append(t, body);
-    el.addEventListener('click', () => el.remove());
-    toasts.append(el);
+    const t = el(info ? 'div.toast.info' : 'div.toast', { 'data-testid': 'toast', role: info ? 'status' : 'alert', onclick: () => t.remove() },
+      el('span.toast-title', null, title), el('span', null, text));
+    toasts.append(t);
     while (toasts.children.length > 4) toasts.firstElementChild.remove();
-    setTimeout(() => el.remove(), info ? 4000 : 9000);
+    setTimeout(() => t.remove(), info ? 4000 : 9000);
   }
   on('toast', toast);
 
@@ -152,8 +143,8 @@ function pickLower(lr) {
 function controlFor(field) {
   const parts = String(field).replace(/^config\./, '').split('.');
   for (let n = parts.length; n > 0; n--) {
-    const el = document.querySelector(`[data-field="${parts.slice(0, n).join('.')}"]`);
-    if (el?.getClientRects().length) return el;
+    const c = $(`[data-field="${parts.slice(0, n).join('.')}"]`);
+    if (c?.getClientRects().length) return c;
   }
   return null;
 }
