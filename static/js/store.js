@@ -15,34 +15,34 @@ const SINGLE_STEP_MS = 2600;      // one Step, shown in four phases
 const CLOSED_EXPLAINER = { open: false, index: null, asked: null, msg: null, atStep: null, fresh: false, sel: null };
 
 export const store = {
-  hello: null,            // the server's hello: options, limits, config_schema
+  hello: null,
   schema: null,           // hello.config_schema.properties: every config key's definition
-  config: null,           // the configuration the server runs (ready.config, then answered `set`s)
+  config: null,           // what the server runs (ready.config, then answered `set`s)
   explicit: new Set(),    // config keys chosen by the learner or the link (others are automatic)
-  ready: null,            // the last ready message (data, feature grids, topology, grid_domain)
+  ready: null,            // the last ready (data, feature grids, topology, grid_domain)
   run: null,              // ready.run: frames of any other run are dropped
   topology: null,
   layout: null,           // flat parameter layout (protocol.paramLayout)
   kind: 'classification',
   frame: null,            // the newest decoded frame {header, arrays, meta}
-  frames: 0,              // frames received
+  frames: 0,
   frameBytes: 0,
   history: createHistory(), // every frame's losses and gradient norms, for the charts
   running: false,
   diverged: false,
   status: { state: 'paused', message: '', step: 0, speed: null },
-  speed: null,            // steps per second, or 'max' (null until the server says)
+  speed: null,            // steps per second or 'max'
   connection: { state: 'connecting', detail: '' },
-  resume: false,          // the connection dropped while training: play again once it is back
+  resume: false,          // dropped while training: play again once back
   nextId: 1,
-  pending: new Map(),     // command id -> {type, changes?, n?, link?, field?}: sent, not answered
-  controlError: null,     // {field, message, id}: a refused command, shown at its control
+  pending: new Map(),     // command id -> {type, changes?, n?, link?, field?}: not yet answered
+  controlError: null,     // {field, message, id, code}: shown at its control
   hash: '',               // the URL hash the page last wrote
-  anim: null,             // the step animation in progress {start, duration, step}
+  anim: null,             // the step animation {start, duration, step}
   hover: null,            // the edge or neuron under the mouse {kind, l, i?, j}
   inspect: null,          // the inspector: {target, pinned, x, y}
   explain: CLOSED_EXPLAINER, // one example, explained: {open, index, asked, msg, atStep, fresh, sel}
-  explanation: null,      // the last `explanation` message
+  explanation: null,      // the last `explanation`
   ui: {
     edgeMode: 'weight',   // weight | gradient | update
     showTest: false,
@@ -126,15 +126,17 @@ const REDUCERS = {
     if (conn.state !== 'open' && s.connection.state === 'open') s.resume = s.running;
     if (conn.state === 'idle') s.resume = false; // closed because it sat paused: stay paused
     s.connection = conn;
-    if (conn.state !== 'open') s.running = false;
-    return ['connection', 'status'];
+    if (conn.state !== 'open') {
+      s.running = false;
+      s.pending.clear(); // nothing sent on a closed connection will be answered
+    }
+    return ['connection', 'status', 'config', 'speed'];
   },
 
   hello(msg) {
     store.hello = msg;
     store.schema = msg.config_schema.properties;
     store.run = null; // run ids count per connection: nothing is ours until our ready comes
-    store.pending.clear(); // a new connection answers nothing sent on the old one
     return ['hello'];
   },
 

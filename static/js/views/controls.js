@@ -120,9 +120,9 @@ export function initControls() {
   on('ready', () => invalidate('transport'));
 
   register('transport', () => {
-    const h = store.frame?.header;
-    el.stepCounter.textContent = fmtInt(h ? h.step : 0);
-    el.epochCounter.textContent = fmtInt(h ? h.epoch : 0);
+    const head = store.frame?.header;
+    el.stepCounter.textContent = fmtInt(head ? head.step : 0);
+    el.epochCounter.textContent = fmtInt(head ? head.epoch : 0);
     const running = desiredRunning();
     el.play.setAttribute('aria-pressed', String(running));
     el.play.querySelector('.play-label').textContent = running ? 'Pause' : 'Play';

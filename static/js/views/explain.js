@@ -17,6 +17,7 @@ const SUB = '₀₁₂₃₄₅₆₇₈₉';
 const sub = (n) => String(n).split('').map((d) => SUB[+d] ?? d).join('');
 
 let box; let opener;
+const part = (id) => box.querySelector(`[data-testid="${id}"]`);
 let shown = null;        // the explanation the DOM shows, or 'asking' (the state is store.explain)
 
 /** Four significant digits for the chain-rule numbers; non-finite as NOT_FINITE. */
@@ -35,16 +36,16 @@ export function initExplainer() {
   opener = $('[data-testid="explain-open"]');
   const toggle = () => (store.explain.open ? close() : open(defaultIndex()));
   opener.addEventListener('click', toggle);
-  box.querySelector('[data-testid="explain-close"]').addEventListener('click', close);
-  box.querySelector('[data-testid="explain-prev"]').addEventListener('click', () => go(-1));
-  box.querySelector('[data-testid="explain-next"]').addEventListener('click', () => go(1));
-  box.querySelector('[data-testid="explain-batch"]').addEventListener('click', () => {
+  part('explain-close').addEventListener('click', close);
+  part('explain-prev').addEventListener('click', () => go(-1));
+  part('explain-next').addEventListener('click', () => go(1));
+  part('explain-batch').addEventListener('click', () => {
     const b = store.frame?.arrays.batch;
     if (!b?.length) return;
     const others = [...b].filter((k) => k !== store.explain.index);
     session.explain(others.length ? others[Math.floor(Math.random() * others.length)] : b[0]);
   });
-  const input = box.querySelector('[data-testid="explain-index"]');
+  const input = part('explain-index');
   input.dataset.field = 'index';
   input.addEventListener('change', () => {
     const k = Number(input.value);
@@ -72,7 +73,7 @@ function open(k) {
   box.style.setProperty('--ex-top', `${Math.round(top + 6)}px`);
   dispatch('explain', { open: true });
   session.explain(k);
-  box.querySelector('[data-testid="explain-close"]').focus({ preventScroll: true });
+  part('explain-close').focus({ preventScroll: true });
 }
 
 function close() {
@@ -125,9 +126,9 @@ function classText(y) {
 // ---- rendering ----------------------------------------------------------------------------
 
 function renderLoading() {
-  box.querySelector('[data-testid="explain-summary"]').textContent = 'Asking the engine…';
+  part('explain-summary').textContent = 'Asking the engine…';
   for (const id of ['explain-net', 'explain-formula', 'explain-why', 'explain-edges']) {
-    const e = box.querySelector(`[data-testid="${id}"]`);
+    const e = part(id);
     e.replaceChildren();
     delete e.dataset.key;
   }
@@ -135,7 +136,7 @@ function renderLoading() {
 
 function renderStale() {
   const { open, msg, atStep } = store.explain;
-  const note = box.querySelector('[data-testid="explain-stale"]');
+  const note = part('explain-stale');
   const h = store.frame?.header;
   const stale = !!(open && msg && h && h.step !== atStep);
   note.hidden = !stale;
@@ -160,7 +161,7 @@ function render() {
     if (box.contains(document.activeElement)) opener.focus({ preventScroll: true });
     return;
   }
-  if (e.index !== null) box.querySelector('[data-testid="explain-index"]').value = String(e.index);
+  if (e.index !== null) part('explain-index').value = String(e.index);
   if (!e.msg || e.msg.index !== e.index) {
     if (shown !== 'asking') { shown = 'asking'; renderLoading(); }
   } else if (e.msg !== shown) {
@@ -175,7 +176,7 @@ function renderAll() {
   const data = store.ready.data.train;
   const pt = data.x[m.index];
   const y = data.y[m.index];
-  const summary = box.querySelector('[data-testid="explain-summary"]');
+  const summary = part('explain-summary');
   summary.replaceChildren();
   const dot = el('span.ex-dot');
   if (store.kind !== 'regression') dot.style.background = CLASS_CSS[y % CLASS_CSS.length];
@@ -184,8 +185,8 @@ function renderAll() {
     `Weights of step ${fmtInt(atStep)}${fresh ? '' : ' (while training)'}. `);
   const lossBit = el('strong', null, `Loss for this point: ${fmtLoss(m.loss)}`);
   summary.append(lossBit, ` (${lossName()}).`);
-  box.querySelector('[data-testid="explain-total"]').textContent = fmtInt(trainCount());
-  box.querySelector('[data-testid="explain-index"]').max = String(trainCount() - 1);
+  part('explain-total').textContent = fmtInt(trainCount());
+  part('explain-index').max = String(trainCount() - 1);
   renderNet();
   renderSelection();
 }
@@ -194,7 +195,7 @@ function renderNet() {
   const m = store.explain.msg;
   const L = m.layers.length;
   const acts = store.topology.activations || [];
-  const net = box.querySelector('[data-testid="explain-net"]');
+  const net = part('explain-net');
   net.replaceChildren();
   net.style.setProperty('--ex-cols', String(L + 2));
   net.classList.toggle('dense', L + 2 > 6 || Math.max(...store.topology.sizes) > 6);
@@ -293,7 +294,7 @@ function renderSelection() {
   const { l, i, j } = sel;
   const ly = msg.layers[l];
   const aPrev = ly.a_prev[i]; const delta = ly.delta[j]; const g = ly.dL_dW[i][j];
-  const f = box.querySelector('[data-testid="explain-formula"]');
+  const f = part('explain-formula');
   f.dataset.l = String(l); f.dataset.i = String(i); f.dataset.j = String(j);
   f.replaceChildren(
     el('div.ex-formula-what', null, `Edge ${neuronName(l, i)} → ${neuronName(l + 1, j)}`),
@@ -307,7 +308,7 @@ function renderSelection() {
   f.append(line);
   renderWhy(l + 1, j);
   const key = `${l}|${j}|${msg.index}|${atStep}`;
-  const list = box.querySelector('[data-testid="explain-edges"]');
+  const list = part('explain-edges');
   if (list.dataset.key === key) {
     for (const r of list.querySelectorAll('.ex-edge[data-i]')) r.classList.toggle('on', Number(r.dataset.i) === i);
   } else {
@@ -323,7 +324,7 @@ function renderSelection() {
  */
 function renderWhy(layer, j) {
   const { msg, fresh, atStep } = store.explain;
-  const why = box.querySelector('[data-testid="explain-why"]');
+  const why = part('explain-why');
   why.replaceChildren();
   const L = msg.layers.length;
   const ly = msg.layers[layer - 1];
@@ -376,7 +377,7 @@ function weightsFrom(layer, j) {
 /** Every edge into neuron j of weight layer l, each dL/dw = a_prev x delta; hover to choose. */
 function renderEdges(l, j) {
   const { msg, sel } = store.explain;
-  const box_ = box.querySelector('[data-testid="explain-edges"]');
+  const box_ = part('explain-edges');
   const ly = msg.layers[l];
   box_.replaceChildren(el('div.ex-edges-head', null, `Every edge into ${neuronName(l + 1, j)}:`));
   const list = el('div.ex-edge-list');
