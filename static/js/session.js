@@ -2,7 +2,7 @@
 // goes out as commands (each with an id the answer echoes). Views never talk to the socket;
 // they call these actions.
 
-import { store, on, emit, dispatch, desired, desiredRunning, datasetSpec } from './store.js';
+import { store, on, emit, dispatch, desired, desiredRunning, chosen, datasetSpec } from './store.js';
 import { createSocket } from './socket.js';
 import { decodeFrame, PROTOCOL_VERSION, COMMAND, MESSAGE, ERROR } from './protocol.js';
 import { parseHash, encodeHash, isAutomatic } from './urlstate.js';
@@ -59,17 +59,21 @@ function onHello(msg) {
   if (msg.protocol !== PROTOCOL_VERSION) {
     emit('toast', { title: 'Version mismatch', text: `The server speaks protocol ${msg.protocol}; this page speaks ${PROTOCOL_VERSION}. Reload the page.` });
   }
-  if (first) {
-    const link = parseHash(location.hash);
-    dispatch('link', link);
-    if (link.problems.length) emit('url-notice', link.problems);
-    if (link.hasConfig) sendLink(link.config);
-    if (link.speed !== undefined) setSpeed(link.speed);
-  } else if (store.config) {
+  if (first) applyLink(false);
+  else if (store.config) {
     // Reconnected: the same configuration again (and the same speed).
     send(COMMAND.CONFIGURE, { config: configToSend(store.config) });
     if (store.speed !== null) setSpeed(store.speed);
   }
+}
+
+/** The URL hash: its view toggles now, its configuration (if any, or `always`) and speed sent. */
+function applyLink(always) {
+  const link = parseHash(location.hash);
+  dispatch('link', link);
+  if (link.problems.length) emit('url-notice', link.problems);
+  if (always || link.hasConfig) sendLink(link.config);
+  if (link.speed !== undefined) setSpeed(link.speed);
 }
 
 /** The link's configuration; a key the server refuses is dropped and the rest sent again. */
@@ -92,12 +96,7 @@ function onError(msg) {
 }
 
 function onHashChange() {
-  if (!store.hello || location.hash === store.hash) return;
-  const link = parseHash(location.hash);
-  dispatch('link', link);
-  if (link.problems.length) emit('url-notice', link.problems);
-  if (link.speed !== undefined) setSpeed(link.speed);
-  sendLink(link.config);
+  if (store.hello && location.hash !== store.hash) applyLink(true);
 }
 
 function writeHash() {
@@ -112,7 +111,8 @@ function writeHash() {
 /** What to send as `configure`: every key, automatic ones only if chosen; hyper of its optimizer. */
 function configToSend(c) {
   const out = {};
-  for (const [k, v] of Object.entries(c)) if (!isAutomatic(k) || store.explicit.has(k)) out[k] = v;
+  const keys = chosen();
+  for (const [k, v] of Object.entries(c)) if (!isAutomatic(k) || keys.has(k)) out[k] = v;
   out.hyper = cleanHyper(c.hyper, c.optimizer);
   return out;
 }

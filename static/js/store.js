@@ -7,7 +7,7 @@
 // learner's choice while its command is pending (`desired()`), the server's value once answered;
 // a refused command is dropped, so its control shows the server's value again.
 
-import { paramLayout } from './protocol.js';
+import { paramLayout, COMMAND as C, ERROR } from './protocol.js';
 import { createHistory } from './history.js';
 
 export const SLOW_SPEED = 4;      // steps/s at or below which every step is animated
@@ -75,9 +75,12 @@ export function dispatch(action, payload) {
   for (const topic of REDUCERS[action](payload) ?? [action]) emit(topic, payload);
 }
 
+/** A check of the page's own refuses a value: shown like the server's refusals, at `field`'s control. */
+export const refuse = (field, message) => dispatch('error', { field, message, code: ERROR.INVALID_VALUE });
+
 // ---- reading ----------------------------------------------------------------------------------
 
-const pendingOf = (type) => [...store.pending.values()].filter((p) => p.type === type);
+const pendingOf = (...types) => [...store.pending.values()].filter((p) => types.includes(p.type));
 
 /** A config with `set`'s changes: its hyperparameters join the others. */
 const withSet = (c, changes) => ({ ...c, ...changes, hyper: { ...c.hyper, ...changes.hyper } });
@@ -86,16 +89,28 @@ const withSet = (c, changes) => ({ ...c, ...changes, hyper: { ...c.hyper, ...cha
 export function desired() {
   let c = store.config;
   for (const p of store.pending.values()) {
-    if (c && p.type === 'set') c = withSet(c, p.changes);
-    else if (c && p.type === 'configure') c = { ...c, ...p.changes };
+    if (c && p.type === C.SET) c = withSet(c, p.changes);
+    else if (c && p.type === C.CONFIGURE) c = { ...c, ...p.changes };
   }
   return c;
 }
 
-export const desiredSpeed = () => pendingOf('speed').at(-1)?.speed ?? store.speed;
+/** The config keys chosen (not automatic), counting the changes still on their way. */
+export function chosen() {
+  const keys = new Set(store.explicit);
+  for (const p of store.pending.values()) commitKeys(p, keys);
+  return keys;
+}
+
+function commitKeys(p, keys = store.explicit) {
+  for (const k of p?.explicit ?? []) keys.add(k);
+  for (const k of p?.automatic ?? []) keys.delete(k);
+}
+
+export const desiredSpeed = () => pendingOf(C.SPEED).at(-1)?.speed ?? store.speed;
 export function desiredRunning() {
-  const last = [...store.pending.values()].filter((p) => p.type === 'play' || p.type === 'pause').at(-1);
-  return last ? last.type === 'play' : store.running;
+  const last = pendingOf(C.PLAY, C.PAUSE).at(-1);
+  return last ? last.type === C.PLAY : store.running;
 }
 export const isSlow = () => typeof store.speed === 'number' && store.speed <= SLOW_SPEED;
 export const trainCount = () => store.ready?.data?.train?.y?.length ?? 0;
@@ -107,15 +122,15 @@ export const datasetSpec = (name) => store.hello?.options?.datasets?.find((d) =>
 function answer(id) {
   const p = store.pending.get(id);
   store.pending.delete(id);
-  if (p && ['play', 'pause', 'reset', 'configure'].includes(p.type)) {
-    for (const [k, q] of store.pending) if (k < id && q.type === 'step') store.pending.delete(k);
+  if ([C.PLAY, C.PAUSE, C.RESET, C.CONFIGURE].includes(p?.type)) {
+    for (const [k, q] of store.pending) if (k < id && q.type === C.STEP) store.pending.delete(k);
   }
   return p;
 }
 
 /** A speed from the server, unless a speed command of ours is still on its way. */
 function takeSpeed(speed) {
-  if (speed === undefined || speed === null || pendingOf('speed').length || speed === store.speed) return false;
+  if (speed === undefined || speed === null || pendingOf(C.SPEED).length || speed === store.speed) return false;
   store.speed = speed;
   return true;
 }
@@ -149,11 +164,9 @@ const REDUCERS = {
   },
 
   /** A command goes out: give it an id and remember what it asks for until it is answered. */
-  sent({ command, explicit = [], automatic = [], ...entry }) {
+  sent({ command, ...entry }) {
     command.id = store.nextId++;
     store.pending.set(command.id, { type: command.type, ...entry });
-    for (const k of explicit) store.explicit.add(k);
-    for (const k of automatic) store.explicit.delete(k);
     store.controlError = null;
     return ['sent', 'config', 'speed', 'status'];
   },
@@ -161,8 +174,8 @@ const REDUCERS = {
   ready(msg) {
     const s = store;
     // The server's default run, built before our configure arrived, is not ours to show.
-    if (msg.id === undefined && pendingOf('configure').length) return [];
-    answer(msg.id);
+    if (msg.id === undefined && pendingOf(C.CONFIGURE).length) return [];
+    commitKeys(answer(msg.id));
     s.ready = msg;
     s.run = msg.run;
     s.config = msg.config;
@@ -199,7 +212,7 @@ const REDUCERS = {
     const speed = takeSpeed(h.speed);
     s.history.add(frame);
     // One Step (its answer is this frame), or playing slowly: show the step in four phases.
-    const single = answered?.type === 'step' && answered.n === 1;
+    const single = answered?.type === C.STEP && answered.n === 1;
     if (h.step === prevStep + 1 && h.state !== 'diverged' && (single || (s.running && isSlow()))) {
       const duration = single ? SINGLE_STEP_MS : Math.min(SINGLE_STEP_MS, 900 / Math.max(s.speed, 0.1));
       s.anim = { start: performance.now(), duration, step: h.step };
@@ -210,7 +223,10 @@ const REDUCERS = {
   status(msg) {
     const s = store;
     const p = answer(msg.id);
-    if (p?.type === 'set') s.config = withSet(s.config, p.changes);
+    if (p?.type === C.SET) {
+      s.config = withSet(s.config, p.changes);
+      commitKeys(p);
+    }
     s.status = msg;
     s.running = msg.state === 'running';
     s.diverged = msg.state === 'diverged';

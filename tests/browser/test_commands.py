@@ -58,6 +58,22 @@ def test_a_refused_command_shows_at_its_control_and_the_servers_value_returns(
     assert "h.nesterov=1" in page.evaluate("() => location.hash")
 
 
+def test_a_refused_configure_leaves_the_run_and_the_link_as_they_were(
+        page: Page, server: ServerProcess) -> None:
+    open_app(page, server, "#dataset=spiral3")
+    link = page.evaluate("() => location.hash")
+    loss = page.get_by_test_id("loss")
+    expect(loss).to_have_value("auto")
+    # Three classes need cross-entropy: a rule of the engine's that the schema cannot state.
+    loss.select_option("mse")
+    error_at(page, "loss", "config.loss", "3 classes", "cross_entropy")
+    expect(loss).to_have_value("auto")
+    page.wait_for_function(JS_PENDING_NONE)
+    assert state(page)["config"]["loss"] == "cross_entropy"
+    assert state(page)["run"] == 1  # no new run
+    assert page.evaluate("() => location.hash") == link
+
+
 def test_a_value_outside_the_schema_is_refused_before_it_is_sent(
         page: Page, server: ServerProcess) -> None:
     open_app(page, server)

@@ -3,7 +3,7 @@
 // initializer). Choices, ranges and defaults come from hello (schema.js). A control shows the
 // learner's choice while its command is on its way and the server's value once it is answered.
 
-import { store, on, dispatch, desired, desiredSpeed, desiredRunning, SLOW_SPEED } from '../store.js';
+import { store, on, refuse, desired, desiredSpeed, desiredRunning, SLOW_SPEED } from '../store.js';
 import * as session from '../session.js';
 import { register, invalidate } from '../loop.js';
 import { fmtInt } from '../format.js';
@@ -198,7 +198,7 @@ function hyperField(name, spec) {
   Object.assign(input, { type: 'number', step: 'any', min: spec.minimum ?? '', max: spec.maximum ?? '' });
   input.onchange = () => {
     const v = fromText(spec, input.value);
-    if (v === undefined) dispatch('error', { field, message: `${name} must be ${describe(spec)}.`, code: 'invalid_value' });
+    if (v === undefined) refuse(field, `${name} must be ${describe(spec)}.`);
     else session.set({ hyper: { [name]: v } });
   };
   return h('label.field', { title }, h('span.field-label', null, name.replace(/_/g, ' ')), input);

@@ -2,7 +2,7 @@
 // train/test split, noise, number of points, batch size (and what it means), regenerate.
 // Every slider's range is the schema's (schema.js).
 
-import { store, on, desired, trainCount, datasetSpec } from '../store.js';
+import { on, desired, trainCount, datasetSpec } from '../store.js';
 import * as session from '../session.js';
 import { drawThumbnail } from './thumbnails.js';
 import { fmtInt } from '../format.js';

@@ -1,7 +1,7 @@
 // The inputs (the schema's feature names), each with a small heatmap of its value over the
 // plane (the engine's, from ready.feature_grids); click to toggle.
 
-import { on, dispatch, desired } from '../store.js';
+import { on, refuse, desired } from '../store.js';
 import * as session from '../session.js';
 import { gridSurface } from '../canvas.js';
 import { diverging } from '../colors.js';
@@ -25,7 +25,7 @@ export function initFeatures(onLayoutChange) {
     if (!chosen.delete(name)) chosen.add(name);
     const [fewest, most] = itemCount(setting('features'));
     if (chosen.size < fewest || chosen.size > most) {
-      dispatch('error', { field: 'features', message: `The network takes ${fewest} to ${most} inputs.`, code: 'invalid_value' });
+      refuse('features', `The network takes ${fewest} to ${most} inputs.`);
       return;
     }
     session.configure({ features: choices('features').filter((f) => chosen.has(f)) });

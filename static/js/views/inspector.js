@@ -2,7 +2,7 @@
 // Hover shows it (mouse); click or tap pins it, with a field to edit the weight or bias.
 // What it shows is store.inspect ({target, pinned, x, y}); the network view sets it.
 
-import { store, on, dispatch, sameTarget } from '../store.js';
+import { store, on, dispatch, refuse, sameTarget } from '../store.js';
 import { weightIndex, biasIndex } from '../protocol.js';
 import { fmtFull } from '../format.js';
 import { gridSurface } from '../canvas.js';
@@ -111,7 +111,7 @@ function editForm(t, idx) {
     e.preventDefault();
     const v = Number(input.value.replace('−', '-'));
     if (input.value.trim() === '' || !Number.isFinite(v)) {
-      dispatch('error', { field: 'value', message: `"${input.value}" is not a finite number.`, code: 'invalid_value' });
+      refuse('value', `"${input.value}" is not a finite number.`);
     } else if (edge) session.setWeight(t.l, t.i, t.j, v);
     else session.setBias(t.l - 1, t.j, v);
   };

@@ -10,7 +10,7 @@ import { store, isSlow, SLOW_SPEED } from '../store.js';
 import { fmtLoss, fmtInt } from '../format.js';
 import { lossLabel } from '../schema.js';
 
-export const PHASES = [
+const PHASES = [
   { name: 'forward', from: 0, to: 0.34 },
   { name: 'loss', from: 0.34, to: 0.48 },
   { name: 'backward', from: 0.48, to: 0.84 },
