@@ -39,7 +39,7 @@ export function initData() {
     samples.max = String(sampleStops().length - 1);
     batch.max = String(batchStops().length - 1);
     const groups = [['classification', 'Classification'], ['regression', 'Regression']];
-    const all = choices('dataset').map((name) => datasetSpec(name) ?? { name, label: name, kind: 'classification' });
+    const all = choices('dataset').map((name) => datasetSpec(name)).filter(Boolean);
     box.replaceChildren(...groups.flatMap(([kind, title]) => {
       const list = all.filter((d) => d.kind === kind);
       return list.length ? [el('div.dataset-group-label', null, title), el('div.dataset-grid', null, ...list.map(datasetButton))] : [];
@@ -48,14 +48,19 @@ export function initData() {
 
   function datasetButton(d) {
     const title = `${d.label}${d.kind === 'classification' ? `, ${d.n_classes} classes` : ', regression'}`;
-    const c = el('canvas');
-    const b = el('button.dataset-btn', {
+    return el('button.dataset-btn', {
       type: 'button', title, 'aria-label': title, 'aria-pressed': 'false', 'data-testid': `dataset-${d.name}`, 'data-dataset': d.name,
       onclick: () => { if (desired()?.dataset !== d.name) session.configure({ dataset: d.name }); },
-    }, c);
-    requestAnimationFrame(() => drawThumbnail(c, d, Math.min(120, Math.max(30, b.clientWidth - 8))));
-    return b;
+    }, el('canvas'));
   }
+  // Schematics on the plane the server draws (ready.grid_domain), once it has said which.
+  on('ready', (msg) => {
+    for (const b of box.querySelectorAll('.dataset-btn:not([data-drawn])')) {
+      b.dataset.drawn = '1';
+      const size = Math.min(120, Math.max(30, b.clientWidth - 8));
+      drawThumbnail(b.firstChild, datasetSpec(b.dataset.dataset), size, msg.grid_domain);
+    }
+  });
 
   // live labels while dragging, a new run on release
   ratio.addEventListener('input', () => { out('train-ratio').textContent = `${ratio.value}%`; });
