@@ -4,7 +4,7 @@
 export const NEG = [245, 147, 34];   // #f59322
 export const MID = [232, 234, 235];  // #e8eaeb
 export const POS = [8, 119, 189];    // #0877bd
-export const CLASS_RGB = [NEG, POS, [26, 158, 119], [154, 72, 196], [200, 60, 60]];
+const CLASS_RGB = [NEG, POS, [26, 158, 119], [154, 72, 196], [200, 60, 60]];
 export const CLASS_CSS = CLASS_RGB.map((c) => rgbCss(c));
 
 export function rgbCss([r, g, b], a = 1) {

@@ -13,7 +13,6 @@
 
 import { store } from './store.js';
 import { timings } from './loop.js';
-import { history } from './history.js';
 import { socketInfo } from './session.js';
 import { chartTicks } from './views/charts.js';
 
@@ -25,7 +24,7 @@ export function installDebugHook() {
     get renderTimes() { return timings.all.map((t) => t.ms); },
     get frameRenderTimes() { return timings.frames.slice(); },
     get longestRender() { return timings.longest; },
-    get historyPoints() { return { batch: history.batch.n, frames: history.frames.n }; },
+    get historyPoints() { return { batch: store.history.batch.n, frames: store.history.frames.n }; },
     renderStats() {
       const a = timings.frames.slice().sort((x, y) => x - y);
       if (!a.length) return { count: 0, mean: 0, p50: 0, p95: 0, max: 0 };
@@ -42,7 +41,7 @@ export function installDebugHook() {
       return structuredClone({
         config: store.config, running: store.running, diverged: store.diverged,
         connection: store.connection.state, speed: store.speed, ui: store.ui,
-        topology: store.topology, status: store.status, run: store.run,
+        topology: store.topology, status: store.status, run: store.run, pending: store.pending.size,
       });
     },
   };

@@ -1,4 +1,5 @@
-// Columnar history for the charts (uPlot-style: one typed array per column).
+// Columnar history for the charts (uPlot-style: one typed array per column). The store owns
+// one (store.history) and adds every frame to it; the charts read it.
 // Batch losses come every step (from each frame's loss_steps/losses); train/test loss,
 // accuracy and per-layer gradient norms come once per frame.
 
@@ -53,12 +54,11 @@ class Columns {
   }
 }
 
-export const history = {
+export const createHistory = () => ({
   batch: new Columns(['step', 'loss'], 16384),
   frames: new Columns(['step', 'train', 'test', 'trainAcc', 'testAcc'], 8192),
   grads: null,          // Columns of step + g0..g{L-1}
   layers: 0,
-  version: 0,           // bumped on every change, so charts know when to redraw
 
   reset(nLayers) {
     this.batch.clear();
@@ -66,7 +66,6 @@ export const history = {
     this.layers = nLayers;
     const names = ['step', ...Array.from({ length: nLayers }, (_, l) => `g${l}`)];
     this.grads = new Columns(names, 8192);
-    this.version++;
   },
 
   /** Add one decoded frame. A step number going backwards (reset) starts a new history. */
@@ -99,6 +98,5 @@ export const history = {
       if (this.grads.n && this.grads.last('step') === h.step) this.grads.replaceLast(g);
       else this.grads.push(g);
     }
-    this.version++;
   },
-};
+});

@@ -50,8 +50,8 @@ function main() {
   initEdgeMode();
   initKeyboard();
   on('ui', applyUi);
-  const hideNames = [...new Set([...document.querySelectorAll('[data-ctl]')].map((el) => el.dataset.ctl))];
-  session.start({ hideNames });
+  // Every control a lesson link may hide (hide=...), by its data-ctl name.
+  session.start([...new Set([...document.querySelectorAll('[data-ctl]')].map((el) => el.dataset.ctl))]);
 }
 
 main();

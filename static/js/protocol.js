@@ -1,4 +1,5 @@
-// Binary frame decoder, mirroring docs/protocol.md (version 1) and app/protocol.py.
+// The wire protocol, the page's side: every name mirrors app/protocol/ (codes.py, commands.py)
+// and docs/protocol.md, and the binary frame decoder.
 //
 //   offset 0   uint32 LE  header length H
 //   offset 4   H bytes    UTF-8 JSON header (padded so that 4 + H is a multiple of 8)
@@ -6,18 +7,45 @@
 //
 // Arrays are returned as typed-array views on the received buffer (no copy when aligned).
 
+/** The version this page speaks (codes.py PROTOCOL_VERSION); `hello.protocol` is the server's. */
 export const PROTOCOL_VERSION = 1;
+
+/** Client -> server command types (commands.py COMMAND_TYPES). */
+export const COMMAND = Object.freeze({
+  CONFIGURE: 'configure', PLAY: 'play', PAUSE: 'pause', STEP: 'step', RESET: 'reset', SET: 'set',
+  SPEED: 'speed', SET_WEIGHT: 'set_weight', SET_BIAS: 'set_bias', EXPLAIN: 'explain',
+});
+
+/** Server -> client JSON message types. */
+export const MESSAGE = Object.freeze({
+  HELLO: 'hello', READY: 'ready', STATUS: 'status', ERROR: 'error', EXPLANATION: 'explanation',
+});
+
+/** The `code` of an `error` message (codes.py ErrorCode). */
+export const ERROR = Object.freeze({
+  BAD_JSON: 'bad_json', BAD_MESSAGE: 'bad_message', UNKNOWN_TYPE: 'unknown_type',
+  INVALID_VALUE: 'invalid_value', NEEDS_CONFIGURE: 'needs_configure', RATE_LIMITED: 'rate_limited',
+  DIVERGED: 'diverged', INTERNAL: 'internal',
+});
+
+/** Websocket close codes the server uses (codes.py CloseCode). */
+export const CLOSE = Object.freeze({
+  NORMAL: 1000, IDLE: 1001, POLICY: 1008, INTERNAL: 1011, RESTART: 1012, TRY_AGAIN_LATER: 1013,
+});
 
 const DTYPES = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u1: Uint8Array };
 const utf8 = new TextDecoder();
 
-/** Decode one frame. Returns {header, arrays: {name: TypedArray}, meta: {name: {shape, lo, hi, dtype}}}. */
-export function decodeFrame(buffer) {
+/**
+ * Decode one frame of protocol `version` (the one hello announced).
+ * Returns {header, arrays: {name: TypedArray}, meta: {name: {shape, lo, hi, dtype}}}.
+ */
+export function decodeFrame(buffer, version) {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < 4) throw new Error('frame: too short');
   const H = new DataView(buffer).getUint32(0, true);
   if (4 + H > buffer.byteLength) throw new Error(`frame: header length ${H} exceeds the frame`);
   const header = JSON.parse(utf8.decode(new Uint8Array(buffer, 4, H)));
-  if (header.v !== PROTOCOL_VERSION) throw new Error(`frame: protocol version ${header.v}, expected ${PROTOCOL_VERSION}`);
+  if (header.v !== version) throw new Error(`frame: protocol version ${header.v}, hello said ${version}`);
   const base = 4 + H;
   const arrays = {};
   const meta = {};
@@ -63,4 +91,3 @@ export function weightIndex(layout, l, i, j) {
 export function biasIndex(layout, l, j) {
   return layout.layers[l].b + j;
 }
-

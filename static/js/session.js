@@ -1,264 +1,150 @@
-// The session: what comes in from the server goes into the store, what the learner does goes
-// out as commands. Views never talk to the socket; they call these actions.
+// The session: what comes in from the server is dispatched to the store, what the learner does
+// goes out as commands (each with an id the answer echoes). Views never talk to the socket;
+// they call these actions.
 
-import { store, emit, optimizerSpec, datasetSpec } from './store.js';
+import { store, on, emit, dispatch, desired, desiredRunning, chosen, datasetSpec } from './store.js';
 import { createSocket } from './socket.js';
-import { paramLayout } from './protocol.js';
-import { history } from './history.js';
-import { parseHash, encodeHash } from './urlstate.js';
+import { decodeFrame, PROTOCOL_VERSION, COMMAND, MESSAGE, ERROR } from './protocol.js';
+import { parseHash, encodeHash, isAutomatic } from './urlstate.js';
+import { hyperSpec } from './schema.js';
 
-const CONFIG_KEYS = ['dataset', 'samples', 'noise', 'train_ratio', 'features', 'hidden', 'activation',
-  'output_activation', 'loss', 'regularization', 'regularization_rate', 'optimizer', 'learning_rate',
-  'hyper', 'batch_size', 'init', 'seed'];
-const AUTOMATIC = ['samples', 'loss', 'output_activation'];
+let socket = null; // the connection (a resource; its state is in the store)
 
-let socket = null;
-let hideNames = [];
-let firstHello = true;
-let skipReady = 0;        // readies to ignore: the server's default run, sent before our configure
-let urlPending = null;    // the link's configuration, until the server accepts it
-let resumePlay = false;   // after a reconnect: play again if we were playing
-let confirmed = null;     // the config the server last confirmed (to undo a refused `set`)
-let wasRunning = false;
-let speedSentAt = -Infinity; // frames just after a speed command may still carry the old speed
-
-export function start(options) {
-  hideNames = options.hideNames || [];
-  socket = createSocket({ onMessage, onFrame, onState });
+export function start(controls) {
+  dispatch('ui', { controls });
+  socket = createSocket({ onMessage, onFrame, onState: (c) => dispatch('connection', c) });
   window.addEventListener('hashchange', onHashChange);
+  for (const topic of ['ready', 'config', 'speed', 'ui']) on(topic, writeHash);
 }
 
-function send(msg) {
-  const ok = socket?.send(msg);
-  if (!ok && msg.type !== 'configure') emit('toast', { title: 'Not connected', text: 'The command was not sent; reconnecting…', info: true });
-  return ok;
+/** Send a command; `entry` is what the store keeps until the answer. Returns its id, or null. */
+function send(type, fields = {}, entry = {}) {
+  if (!socket?.isOpen()) {
+    emit('toast', { title: 'Not connected', text: 'Nothing was sent; reconnecting…', info: true });
+    return null;
+  }
+  const command = { type, ...fields };
+  dispatch('sent', { command, ...entry });
+  socket.send(command);
+  return command.id;
 }
 
 // ---- incoming -------------------------------------------------------------------------------
 
-function onState(conn) {
-  if (conn.state !== 'open' && store.connection.state === 'open') wasRunning = store.running;
-  if (conn.state === 'idle') wasRunning = false; // closed because it sat paused: stay paused
-  store.connection = conn;
-  if (conn.state !== 'open') store.running = false;
-  emit('connection', conn);
-}
+const ON_MESSAGE = {
+  [MESSAGE.HELLO]: onHello,
+  [MESSAGE.READY]: (msg) => {
+    dispatch('ready', msg);
+    if (store.resume && store.run === msg.run) { dispatch('resumed'); play(); }
+  },
+  [MESSAGE.STATUS]: (msg) => dispatch('status', msg),
+  [MESSAGE.ERROR]: onError,
+  [MESSAGE.EXPLANATION]: (msg) => dispatch('explanation', msg),
+};
 
 function onMessage(msg) {
-  switch (msg.type) {
-    case 'hello': return onHello(msg);
-    case 'ready': return onReady(msg);
-    case 'status': return onStatus(msg);
-    case 'error': return onError(msg);
-    case 'explanation': return emit('explanation', msg);
-    default: return console.warn('unknown message from server', msg.type);
-  }
+  const handle = ON_MESSAGE[msg.type];
+  if (handle) handle(msg); else console.warn('unknown message from server', msg.type);
+}
+
+function onFrame(buffer) {
+  let frame;
+  try { frame = decodeFrame(buffer, store.hello?.protocol); } catch (err) { console.error('bad frame from server', err); return; }
+  dispatch('frame', { frame, bytes: buffer.byteLength });
 }
 
 function onHello(msg) {
-  store.hello = msg;
-  store.run = null; // run ids count per connection: nothing is ours until our ready comes
-  if (msg.protocol !== 1) {
-    emit('toast', { title: 'Version mismatch', text: `The server speaks protocol ${msg.protocol}; this page expects 1. Reload the page.` });
+  const first = !store.hello;
+  dispatch('hello', msg);
+  if (msg.protocol !== PROTOCOL_VERSION) {
+    emit('toast', { title: 'Version mismatch', text: `The server speaks protocol ${msg.protocol}; this page speaks ${PROTOCOL_VERSION}. Reload the page.` });
   }
-  let config = null;
-  let sendSpeed = false;
-  if (firstHello) {
-    firstHello = false;
-    const parsed = parseHash(location.hash, msg, hideNames);
-    Object.assign(store.ui, parsed.ui);
-    store.ui.hide = parsed.hide;
-    if (parsed.speed !== undefined) { store.speed = parsed.speed; sendSpeed = true; }
-    if (parsed.problems.length) emit('url-notice', parsed.problems);
-    if (parsed.hasConfig) {
-      config = parsed.config;
-      store.explicit = parsed.explicit;
-      urlPending = { ...config };
-    }
-    emit('ui');
-  } else if (store.config) {
-    config = desiredConfig();
-    resumePlay = wasRunning;
-    sendSpeed = store.speed !== null;
-  }
-  emit('hello', msg);
-  if (config) {
-    skipReady = 1;
-    socket.send({ type: 'configure', config });
-  }
-  if (sendSpeed) {
-    speedSentAt = performance.now();
-    socket.send({ type: 'speed', steps_per_second: store.speed });
+  if (first) applyLink(false);
+  else if (store.config) {
+    // Reconnected: the same configuration again (and the same speed).
+    send(COMMAND.CONFIGURE, { config: configToSend(store.config) });
+    if (store.speed !== null) setSpeed(store.speed);
   }
 }
 
-function onReady(msg) {
-  if (skipReady > 0) { skipReady--; return; }
-  urlPending = null;
-  store.ready = msg;
-  store.run = msg.run ?? null;
-  if (msg.speed !== undefined && msg.speed !== null && performance.now() - speedSentAt > 1500) {
-    store.speed = msg.speed;
-    emit('speed');
-  }
-  store.config = structuredClone(msg.config);
-  confirmed = structuredClone(msg.config);
-  store.topology = msg.topology;
-  store.layout = paramLayout(msg.topology.sizes);
-  store.kind = msg.kind;
-  store.nClasses = msg.n_classes;
-  store.running = msg.state === 'running';
-  store.diverged = false;
-  store.frame = null;
-  store.anim = null;
-  store.status = { ...store.status, state: msg.state || 'paused', message: '' };
-  history.reset(msg.topology.sizes.length - 1);
-  writeHash();
-  emit('ready', msg);
-  emit('status', store.status);
-  if (resumePlay) { resumePlay = false; play(); }
+/** The URL hash: its view toggles now, its configuration (if any, or `always`) and speed sent. */
+function applyLink(always) {
+  const link = parseHash(location.hash);
+  dispatch('link', link);
+  if (link.problems.length) emit('url-notice', link.problems);
+  if (always || link.hasConfig) sendLink(link.config);
+  if (link.speed !== undefined) setSpeed(link.speed);
 }
 
-function onFrame(frame, bytes) {
-  if (!store.topology) return;
-  // A frame of a run this page has left (or of the default run it is replacing): drop it.
-  if ((frame.header.run ?? null) !== store.run) return;
-  const prevStep = store.frame ? store.frame.header.step : -1;
-  store.frames++;
-  store.frameBytes = bytes;
-  store.frame = frame;
-  const st = frame.header.state;
-  if (st) {
-    store.running = st === 'running';
-    store.diverged = st === 'diverged';
-  }
-  const sp = frame.header.steps_per_second ?? frame.header.speed;
-  if (sp !== undefined && sp !== null && sp !== store.speed && performance.now() - speedSentAt > 1500) {
-    store.speed = sp;
-    writeHash();
-    emit('speed');
-  }
-  history.add(frame);
-  emit('frame', { frame, prevStep });
-}
-
-function onStatus(msg) {
-  store.status = msg;
-  store.running = msg.state === 'running';
-  store.diverged = msg.state === 'diverged';
-  if (msg.speed !== undefined && msg.speed !== null) store.speed = msg.speed;
-  if (store.config) confirmed = structuredClone(store.config);
-  emit('status', msg);
+/** The link's configuration; a key the server refuses is dropped and the rest sent again. */
+function sendLink(config) {
+  send(COMMAND.CONFIGURE, { config }, { changes: config, link: true });
 }
 
 function onError(msg) {
-  if (urlPending && msg.field && msg.code === 'invalid_value') {
-    // The link asked for something the server refuses: say so, drop it, use the default.
+  const p = store.pending.get(msg.id);
+  if (p?.link && msg.field && msg.code === ERROR.INVALID_VALUE) {
     const key = String(msg.field).replace(/^config\./, '').split('.')[0];
     emit('url-notice', [`${key}: ${msg.message}`]);
-    if (key in urlPending) {
-      delete urlPending[key];
-      store.explicit.delete(key);
-    } else {
-      urlPending = {};
-      store.explicit.clear();
-    }
-    socket.send({ type: 'configure', config: urlPending });
+    const all = !(key in p.changes);
+    dispatch('linkRefused', { id: msg.id, key, all });
+    const { [key]: _dropped, ...rest } = p.changes;
+    sendLink(all ? {} : rest);
     return;
   }
-  if (confirmed && store.config) {
-    store.config = structuredClone(confirmed);
-    emit('config');
-  }
-  emit('error', msg);
+  dispatch('error', msg);
 }
 
 function onHashChange() {
-  if (!store.hello) return;
-  if (location.hash === lastWrittenHash) return;
-  const parsed = parseHash(location.hash, store.hello, hideNames);
-  Object.assign(store.ui, parsed.ui);
-  store.ui.hide = parsed.hide;
-  if (parsed.problems.length) emit('url-notice', parsed.problems);
-  emit('ui');
-  if (parsed.speed !== undefined) setSpeed(parsed.speed);
-  store.explicit = parsed.explicit;
-  urlPending = { ...parsed.config };
-  socket.send({ type: 'configure', config: parsed.config });
+  if (store.hello && location.hash !== store.hash) applyLink(true);
+}
+
+function writeHash() {
+  if (!store.config) return;
+  const hash = encodeHash(store.config, store.explicit, store.ui, store.speed);
+  dispatch('hash', hash);
+  if (location.hash !== hash) window.history.replaceState(null, '', hash);
 }
 
 // ---- the configuration ----------------------------------------------------------------------
 
-/** What to send as `configure`: every key, automatic ones only if chosen; hyper by its spec. */
-export function desiredConfig() {
-  const c = store.config || {};
+/** What to send as `configure`: every key, automatic ones only if chosen; hyper of its optimizer. */
+function configToSend(c) {
   const out = {};
-  for (const k of CONFIG_KEYS) {
-    if (c[k] === undefined || c[k] === null) continue;
-    if (AUTOMATIC.includes(k) && !store.explicit.has(k)) continue;
-    out[k] = structuredClone(c[k]);
-  }
+  const keys = chosen();
+  for (const [k, v] of Object.entries(c)) if (!isAutomatic(k) || keys.has(k)) out[k] = v;
   out.hyper = cleanHyper(c.hyper, c.optimizer);
   return out;
 }
 
 function cleanHyper(hyper, optimizer) {
-  const spec = optimizerSpec(optimizer)?.hyper || {};
-  const out = {};
-  for (const name of Object.keys(spec)) {
-    if (name === 'lr') continue;
-    if (hyper && hyper[name] !== undefined) out[name] = hyper[name];
-  }
-  return out;
-}
-
-let lastWrittenHash = '';
-export function writeHash() {
-  if (!store.config) return;
-  const hash = encodeHash(store.config, store.explicit, store.ui, store.speed, store.ui.hide,
-    optimizerSpec(store.config.optimizer));
-  lastWrittenHash = hash;
-  if (location.hash !== hash) window.history.replaceState(null, '', hash);
+  return Object.fromEntries(Object.keys(hyperSpec(optimizer))
+    .filter((name) => hyper?.[name] !== undefined).map((name) => [name, hyper[name]]));
 }
 
 // ---- actions --------------------------------------------------------------------------------
 
 /** Build a new run with some keys changed (network, data, optimizer...). */
 export function configure(changes) {
-  if (!store.config) return;
-  const next = desiredConfig();
-  if (changes.dataset && changes.dataset !== next.dataset) {
-    const a = datasetSpec(next.dataset);
-    const b = datasetSpec(changes.dataset);
-    if (!a || !b || a.kind !== b.kind || a.n_classes !== b.n_classes) {
-      for (const k of ['loss', 'output_activation']) { delete next[k]; store.explicit.delete(k); }
-    }
-  }
-  if (changes.loss && changes.loss !== 'mse') { delete next.output_activation; store.explicit.delete('output_activation'); }
+  const c = desired();
+  if (!c) return;
+  const next = configToSend(c);
+  const automatic = Object.keys(changes).filter((k) => changes[k] === 'auto');
+  // A dataset of another kind (or class count) needs the loss chosen for it again.
+  const [a, b] = [datasetSpec(c.dataset), datasetSpec(changes.dataset)];
+  if (changes.dataset && (a?.kind !== b?.kind || a?.n_classes !== b?.n_classes)) automatic.push('loss', 'output_activation');
+  if (changes.loss) automatic.push('output_activation');
+  for (const k of automatic) delete next[k]; // omitted: the server chooses
   if (changes.optimizer) next.hyper = {};
-  for (const [k, v] of Object.entries(changes)) {
-    next[k] = v;
-    store.explicit.add(k);
-  }
+  Object.assign(next, changes);
   if (changes.hyper) next.hyper = cleanHyper(changes.hyper, next.optimizer);
-  Object.assign(store.config, next);
-  if (!socket.send({ type: 'configure', config: next })) {
-    emit('toast', { title: 'Not connected', text: 'The change will be applied when the connection is back.', info: true });
-  }
-  emit('config');
+  const explicit = Object.keys(changes).filter((k) => !automatic.includes(k));
+  send(COMMAND.CONFIGURE, { config: next }, { changes: next, explicit, automatic });
 }
 
 /** Change something that keeps the weights (learning rate, hyperparameters, regularization, batch). */
 export function set(changes) {
-  if (!store.config) return;
-  for (const [k, v] of Object.entries(changes)) {
-    if (k === 'hyper') store.config.hyper = { ...(store.config.hyper || {}), ...v };
-    else store.config[k] = v;
-    store.explicit.add(k);
-  }
-  send({ type: 'set', ...changes });
-  writeHash();
-  emit('config');
+  if (store.config) send(COMMAND.SET, changes, { changes, explicit: Object.keys(changes) });
 }
 
 export function play() {
@@ -266,60 +152,28 @@ export function play() {
     emit('toast', { title: 'Training diverged', text: 'Lower the learning rate and reset (or change the configuration) before playing again.' });
     return;
   }
-  if (send({ type: 'play' })) { store.running = true; emit('status', store.status); }
+  send(COMMAND.PLAY);
 }
 
-export function pause() {
-  if (send({ type: 'pause' })) { store.running = false; emit('status', store.status); }
-}
+export const pause = () => send(COMMAND.PAUSE);
+export const togglePlay = () => (desiredRunning() ? pause() : play());
 
-export function togglePlay() { if (store.running) pause(); else play(); }
+/** `n` updates (one is animated). */
+export const step = (n = 1) => send(COMMAND.STEP, { n }, { n });
+export const stepEpoch = () => send(COMMAND.STEP, { epochs: 1 });
+export const reset = () => send(COMMAND.RESET);
+export const setSpeed = (v) => send(COMMAND.SPEED, { steps_per_second: v }, { speed: v, field: 'steps_per_second' });
+export const setWeight = (layer, from, to, value) => send(COMMAND.SET_WEIGHT, { layer, from, to, value }, { field: 'value' });
+export const setBias = (layer, neuron, value) => send(COMMAND.SET_BIAS, { layer, neuron, value }, { field: 'value' });
 
-/** One update (animated when the page shows it slowly). */
-export function step(n = 1) {
-  store.stepRequest = { n, at: performance.now() };
-  if (store.running) store.running = false;
-  send({ type: 'step', n });
-}
-
-export function stepEpoch() {
-  store.stepRequest = null;
-  send({ type: 'step', epochs: 1 });
-}
-
-export function reset() {
-  store.stepRequest = null;
-  store.anim = null;
-  store.diverged = false;
-  send({ type: 'reset' });
-}
-
-export function setSpeed(v) {
-  store.speed = v;
-  speedSentAt = performance.now();
-  send({ type: 'speed', steps_per_second: v });
-  writeHash();
-  emit('speed');
-}
-
-export function setWeight(layer, from, to, value) {
-  send({ type: 'set_weight', layer, from, to, value });
-}
-
-export function setBias(layer, neuron, value) {
-  send({ type: 'set_bias', layer, neuron, value });
-}
-
+/** Ask for one training example, explained; the explainer waits for this id. */
 export function explain(index) {
-  send({ type: 'explain', index });
+  const id = send(COMMAND.EXPLAIN, { index }, { field: 'index' });
+  if (id !== null) dispatch('explain', { index, asked: id });
 }
 
 /** View toggles (edge mode, test points, log scale, projector): kept in the URL too. */
-export function setUi(changes) {
-  Object.assign(store.ui, changes);
-  writeHash();
-  emit('ui');
-}
+export const setUi = (changes) => dispatch('ui', changes);
 
 export function retryNow() { socket?.retryNow(); }
 

@@ -1,19 +1,18 @@
-// The websocket: connect, decode, reconnect with backoff. JSON text in both directions for
-// commands and rare messages; binary frames decoded by protocol.js.
+// The websocket: connect, reconnect with backoff. JSON text in both directions for commands
+// and rare messages; binary frames are handed on undecoded (session.js decodes them with the
+// version hello announced).
 //
 // On every (re)connection the server sends `hello` first; the session then re-sends the last
 // configuration (see session.js), so a dropped connection comes back to the same configuration.
 //
-// Close codes (docs/protocol.md): 1001 means the server closed a session that sat paused and
-// silent for `limits.idle_timeout_s`. That is not a fault: nobody is watching, so the page does
+// Close codes (protocol.js CLOSE, docs/protocol.md): IDLE means the server closed a session that
+// sat paused and silent for `limits.idle_timeout_s`. That is not a fault: nobody is watching, so the page does
 // not reconnect by itself; it waits for the learner (a click or a key, see notices.js).
-// Every other close (1006 dropped, 1012 restart, 1013 full, ...) reconnects with backoff.
+// Every other close (1006 dropped, RESTART, TRY_AGAIN_LATER, ...) reconnects with backoff.
 
-import { decodeFrame } from './protocol.js';
+import { CLOSE } from './protocol.js';
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
-export const CLOSE_IDLE = 1001;
-const CLOSE_TRY_AGAIN_LATER = 1013;
 
 export function createSocket({ onMessage, onFrame, onState }) {
   let ws = null;
@@ -54,16 +53,14 @@ export function createSocket({ onMessage, onFrame, onState }) {
         try { msg = JSON.parse(ev.data); } catch (err) { console.error('bad JSON from server', err); return; }
         onMessage(msg);
       } else {
-        let frame;
-        try { frame = decodeFrame(ev.data); } catch (err) { console.error('bad frame from server', err); return; }
-        onFrame(frame, ev.data.byteLength);
+        onFrame(ev.data);
       }
     };
     ws.onclose = (ev) => {
       if (me !== ws) return;
       ws = null;
       if (stopped) return;
-      if (ev.code === CLOSE_IDLE) {
+      if (ev.code === CLOSE.IDLE) {
         idle = true;
         attempt = 0;
         onState({ state: 'idle', code: ev.code, detail: ev.reason || 'closed after a long pause' });
@@ -76,7 +73,7 @@ export function createSocket({ onMessage, onFrame, onState }) {
 
   function scheduleReconnect({ code, reason }) {
     const base = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
-    const full = code === CLOSE_TRY_AGAIN_LATER;
+    const full = code === CLOSE.TRY_AGAIN_LATER;
     const delay = Math.round((full ? Math.max(base, 4000) : base) * (0.75 + Math.random() * 0.5));
     attempt++;
     const state = full ? 'full' : 'closed';

@@ -1,13 +1,14 @@
 // The two charts: train/test loss (with every step's batch loss behind) and the per-layer
-// gradient norm ‖dL/dW‖ on a log scale, where vanishing and exploding gradients show.
+// gradient norm ‖dL/dW‖ on a log scale, where vanishing and exploding gradients show. Both read
+// the store's history of frames (store.history).
 
 import { store, on } from '../store.js';
 import { register, invalidate, invalidateFrame } from '../loop.js';
-import { history } from '../history.js';
 import { LineChart, nearestIndex } from './chart.js';
 import { layerColor } from '../colors.js';
 import { fmtInt, fmtFull, fmtF32, fmtLossFull } from '../format.js';
 import * as session from '../session.js';
+import { el, $ } from '../dom.js';
 
 const TRAIN = '#1d2733';
 const TEST = '#8a3ffc';
@@ -21,20 +22,19 @@ export function chartTicks() {
 }
 
 export function initCharts() {
-  const $ = (s) => document.querySelector(s);
   const logBox = $('[data-testid="log-scale"]');
   logBox.addEventListener('change', () => session.setUi({ logScale: logBox.checked }));
 
   const loss = new LineChart($('[data-testid="loss-chart"]'), $('[data-testid="loss-readout"]'), {
     onChange: () => invalidate('loss-chart'),
     readout: (x) => {
-      const f = history.frames;
+      const f = store.history.frames;
       if (!f.n) return null;
       const i = nearestIndex(f.col('step'), x);
       const lines = [`step ${fmtInt(f.cols.step[i])}`,
         `train loss ${fmtLossFull(f.cols.train[i])}`, `test loss ${fmtLossFull(f.cols.test[i])}`];
       if (Number.isFinite(f.cols.trainAcc[i])) lines.push(`accuracy ${(100 * f.cols.trainAcc[i]).toFixed(2)}% / ${(100 * f.cols.testAcc[i]).toFixed(2)}%`);
-      const b = history.batch;
+      const b = store.history.batch;
       if (b.n) {
         const k = nearestIndex(b.col('step'), x);
         const v = b.cols.loss[k];
@@ -46,11 +46,11 @@ export function initCharts() {
   const grads = new LineChart($('[data-testid="grad-norm-chart"]'), $('[data-testid="grad-readout"]'), {
     onChange: () => invalidate('grad-chart'),
     readout: (x) => {
-      const g = history.grads;
+      const g = store.history.grads;
       if (!g?.n) return null;
       const i = nearestIndex(g.col('step'), x);
       const lines = [`step ${fmtInt(g.cols.step[i])}`];
-      for (let l = 0; l < history.layers; l++) lines.push(`${layerName(l)}: ${fmtFull(g.cols[`g${l}`][i])}`);
+      for (let l = 0; l < store.history.layers; l++) lines.push(`${layerName(l)}: ${fmtFull(g.cols[`g${l}`][i])}`);
       return lines;
     },
   });
@@ -65,7 +65,7 @@ export function initCharts() {
   });
 
   register('loss-chart', () => {
-    const f = history.frames; const b = history.batch;
+    const f = store.history.frames; const b = store.history.batch;
     loss.render([
       { x: b.col('step'), y: b.col('loss'), color: BATCH, width: 1, alpha: 0.7 },
       { x: f.col('step'), y: f.col('test'), color: TEST, width: 2, dash: [5, 3] },
@@ -73,11 +73,11 @@ export function initCharts() {
     ], { log: store.ui.logScale, emptyText: { none: 'The loss curve appears as the network trains.' } });
   });
   register('grad-chart', () => {
-    const g = history.grads;
+    const g = store.history.grads;
     if (!g) return;
     const series = [];
-    for (let l = 0; l < history.layers; l++) {
-      series.push({ x: g.col('step'), y: g.col(`g${l}`), color: layerColor(l, history.layers), width: 1.6 });
+    for (let l = 0; l < store.history.layers; l++) {
+      series.push({ x: g.col('step'), y: g.col(`g${l}`), color: layerColor(l, store.history.layers), width: 1.6 });
     }
     grads.render(series, { log: true, emptyText: {
       none: 'Gradient sizes appear after the first step.',
@@ -87,15 +87,12 @@ export function initCharts() {
 
   function legends() {
     const sw = (color, text, dash) => {
-      const s = document.createElement('span');
-      const k = document.createElement('span');
-      k.className = 'sw';
+      const k = el('span.sw');
       k.style.background = dash ? `repeating-linear-gradient(90deg, ${color} 0 5px, transparent 5px 8px)` : color;
-      s.append(k, text);
-      return s;
+      return el('span', null, k, text);
     };
     $('#loss-legend').replaceChildren(sw(TRAIN, 'train'), sw(TEST, 'test', true), sw(BATCH, 'batch'));
-    const L = history.layers;
+    const L = store.history.layers;
     $('#grad-legend').replaceChildren(...Array.from({ length: L }, (_, l) => sw(layerColor(l, L), layerName(l))));
   }
 }

@@ -6,37 +6,26 @@
 // output heatmap. Closed by Escape or its close button. While it is open and training is
 // paused (or plays at <= 4 steps/s), every new step asks again, so each step's numbers show.
 
-import { store, on, emit, trainCount } from '../store.js';
+import { store, on, dispatch, trainCount, isSlow, argMaxAbs } from '../store.js';
 import * as session from '../session.js';
 import { fmtNum, fmtFull, fmtInt, fmtLoss, NOT_FINITE } from '../format.js';
 import { CLASS_CSS } from '../colors.js';
-import { isSlow } from './network-anim.js';
+import { el, $ } from '../dom.js';
+import { label, lossLabel } from '../schema.js';
 
-const $ = (sel) => document.querySelector(sel);
 const SUB = '₀₁₂₃₄₅₆₇₈₉';
 const sub = (n) => String(n).split('').map((d) => SUB[+d] ?? d).join('');
 
 let box; let opener;
-let index = null;        // the training example shown (or asked for)
-let pending = null;      // the index asked for, until its explanation arrives
-let msg = null;          // the explanation shown
-let atStep = null;       // the step whose weights it used
-let fresh = false;       // paused when it arrived: the newest frame holds the same weights
-let sel = null;          // the chosen edge {l, i, j}: W[l][i, j]
+const part = (id) => box.querySelector(`[data-testid="${id}"]`);
+let shown = null;        // the explanation the DOM shows, or 'asking' (the state is store.explain)
 
 /** Four significant digits for the chain-rule numbers; non-finite as NOT_FINITE. */
 function n4(x) { return x === null || x === undefined || !Number.isFinite(x) ? NOT_FINITE : fmtNum(x, 4); }
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 /** A number as shown (4 digits) with its exact float64 value in the title. */
 function num(x, testid) {
-  const s = el('span', 'ex-num', n4(x));
+  const s = el('span.ex-num', null, n4(x));
   s.title = fmtFull(x);
   if (testid) s.dataset.testid = testid;
   return s;
@@ -45,35 +34,34 @@ function num(x, testid) {
 export function initExplainer() {
   box = $('[data-testid="explainer"]');
   opener = $('[data-testid="explain-open"]');
-  opener.addEventListener('click', () => (box.hidden ? open(defaultIndex()) : close()));
-  box.querySelector('[data-testid="explain-close"]').addEventListener('click', close);
-  box.querySelector('[data-testid="explain-prev"]').addEventListener('click', () => go(-1));
-  box.querySelector('[data-testid="explain-next"]').addEventListener('click', () => go(1));
-  box.querySelector('[data-testid="explain-batch"]').addEventListener('click', () => {
+  const toggle = () => (store.explain.open ? close() : open(defaultIndex()));
+  opener.addEventListener('click', toggle);
+  part('explain-close').addEventListener('click', close);
+  part('explain-prev').addEventListener('click', () => go(-1));
+  part('explain-next').addEventListener('click', () => go(1));
+  part('explain-batch').addEventListener('click', () => {
     const b = store.frame?.arrays.batch;
     if (!b?.length) return;
-    const others = [...b].filter((k) => k !== index);
-    ask(others.length ? others[Math.floor(Math.random() * others.length)] : b[0]);
+    const others = [...b].filter((k) => k !== store.explain.index);
+    session.explain(others.length ? others[Math.floor(Math.random() * others.length)] : b[0]);
   });
-  const input = box.querySelector('[data-testid="explain-index"]');
+  const input = part('explain-index');
+  input.dataset.field = 'index';
   input.addEventListener('change', () => {
     const k = Number(input.value);
-    if (Number.isInteger(k) && k >= 0 && k < trainCount()) ask(k);
-    else input.value = String(index ?? 0);
+    if (Number.isInteger(k) && k >= 0 && k < trainCount()) session.explain(k);
+    else input.value = String(store.explain.index ?? 0);
   });
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !box.hidden) close(); });
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && store.explain.open) close(); });
   on('explain-open', (k) => open(k ?? defaultIndex()));
-  on('explain-toggle', () => (box.hidden ? open(defaultIndex()) : close()));
-  on('explanation', onExplanation);
-  on('ready', () => { sel = null; msg = null; index = null; close(); });
+  on('explain-toggle', toggle);
+  on('explain', render);
   on('frame', onFrame);
-  on('status', () => { if (!box.hidden) renderStale(); });
-  on('error', (m) => {
-    if (pending !== null && m.field === 'index') { pending = null; renderStale(); }
-  });
+  on('status', renderStale);
 }
 
 function defaultIndex() {
+  const { index } = store.explain;
   if (index !== null && index < trainCount()) return index;
   const b = store.frame?.arrays.batch;
   return b?.length ? b[0] : 0;
@@ -83,73 +71,35 @@ function open(k) {
   if (!store.ready || store.ui.hide.includes('explain')) return;
   const top = $('.topbar')?.getBoundingClientRect().bottom ?? 0;
   box.style.setProperty('--ex-top', `${Math.round(top + 6)}px`);
-  box.hidden = false;
-  opener.setAttribute('aria-expanded', 'true');
-  document.body.classList.add('explaining');
-  if (k !== index || !msg) { msg = null; renderLoading(); }
-  ask(k);
-  box.querySelector('[data-testid="explain-close"]').focus({ preventScroll: true });
+  dispatch('explain', { open: true });
+  session.explain(k);
+  part('explain-close').focus({ preventScroll: true });
 }
 
-export function close() {
-  if (box.hidden) return;
-  box.hidden = true;
-  opener.setAttribute('aria-expanded', 'false');
-  document.body.classList.remove('explaining');
-  pending = null;
-  if (box.contains(document.activeElement)) opener.focus({ preventScroll: true });
+function close() {
+  dispatch('explain', { open: false });
 }
 
 function go(d) {
   const n = trainCount();
-  if (!n) return;
-  ask(((index ?? 0) + d + n) % n);
-}
-
-function ask(k) {
-  index = k;
-  pending = k;
-  box.querySelector('[data-testid="explain-index"]').value = String(k);
-  session.explain(k);
+  if (n) session.explain(((store.explain.index ?? 0) + d + n) % n);
 }
 
 function onFrame() {
-  if (box.hidden || pending !== null || index === null) return;
+  const e = store.explain;
+  if (!e.open || e.asked !== null || e.index === null) return;
   const h = store.frame?.header;
-  if (!h || h.step === atStep) return;
+  if (!h || h.step === e.atStep) return;
   // Paused after a step, or playing slowly enough to narrate: the weights changed, so ask again.
   const paused = h.state === 'paused' && !store.running;
-  if (paused || (store.running && isSlow())) ask(index);
+  if (paused || (store.running && isSlow())) session.explain(e.index);
   else renderStale();
-}
-
-function onExplanation(m) {
-  store.explanation = m;
-  if (box.hidden || m.index !== pending) return;
-  pending = null;
-  msg = m;
-  const h = store.frame?.header;
-  atStep = h ? h.step : 0;
-  fresh = !store.running;
-  const L = m.layers.length;
-  if (!sel || sel.l >= L || sel.i >= m.layers[sel.l].a_prev.length || sel.j >= m.layers[sel.l].delta.length) {
-    sel = { l: L - 1, i: argMaxAbs(m.layers[L - 1].dL_dW.map((row) => row[0])), j: 0 };
-  }
-  render();
-}
-
-function argMaxAbs(a) {
-  let best = 0;
-  a.forEach((v, i) => { if (Math.abs(v) > Math.abs(a[best])) best = i; });
-  return best;
 }
 
 // ---- names --------------------------------------------------------------------------------
 
-function featureLabel(i) {
-  const name = store.topology.features[i];
-  return store.hello.options.features.find((f) => f.name === name)?.label || name;
-}
+const featureLabel = (i) => label('features', store.topology.features[i]);
+const lossName = () => lossLabel(store.config.loss).toLowerCase();
 
 /** Layer l of the network (0 = inputs, 1..L-1 hidden, L = output), neuron j. */
 function neuronName(l, j) {
@@ -172,62 +122,80 @@ function classText(y) {
   return `class ${y}${colour ? ` (${colour})` : ''}`;
 }
 
-const LOSS_NAMES = { bce: 'binary cross-entropy', cross_entropy: 'cross-entropy', mse: 'mean squared error' };
 
 // ---- rendering ----------------------------------------------------------------------------
 
 function renderLoading() {
-  box.querySelector('[data-testid="explain-summary"]').textContent = 'Asking the engine…';
+  part('explain-summary').textContent = 'Asking the engine…';
   for (const id of ['explain-net', 'explain-formula', 'explain-why', 'explain-edges']) {
-    const e = box.querySelector(`[data-testid="${id}"]`);
+    const e = part(id);
     e.replaceChildren();
     delete e.dataset.key;
   }
 }
 
 function renderStale() {
-  const note = box.querySelector('[data-testid="explain-stale"]');
+  const { open, msg, atStep } = store.explain;
+  const note = part('explain-stale');
   const h = store.frame?.header;
-  const stale = !!(msg && h && h.step !== atStep);
+  const stale = !!(open && msg && h && h.step !== atStep);
   note.hidden = !stale;
   if (!stale) return;
   if (!note.firstChild) {
-    const b = el('button', 'ex-refresh', 'Refresh');
+    const b = el('button.ex-refresh', null, 'Refresh');
     b.type = 'button';
-    b.addEventListener('click', () => ask(index));
+    b.addEventListener('click', () => session.explain(store.explain.index));
     note.append(el('span'), b);
   }
   const text = `These numbers are from step ${fmtInt(atStep)}; training is at step ${fmtInt(h.step)}.`;
   if (note.firstChild.textContent !== text) note.firstChild.textContent = text;
 }
 
+/** Show store.explain: closed, asking, or an explanation (the edge `sel` written out). */
 function render() {
-  if (!msg || !store.topology) return;
-  const m = msg;
+  const e = store.explain;
+  box.hidden = !e.open;
+  opener.setAttribute('aria-expanded', String(e.open));
+  document.body.classList.toggle('explaining', e.open);
+  if (!e.open) {
+    if (box.contains(document.activeElement)) opener.focus({ preventScroll: true });
+    return;
+  }
+  if (e.index !== null) part('explain-index').value = String(e.index);
+  if (!e.msg || e.msg.index !== e.index) {
+    if (shown !== 'asking') { shown = 'asking'; renderLoading(); }
+  } else if (e.msg !== shown) {
+    shown = e.msg;
+    renderAll();
+  } else renderSelection();
+  renderStale();
+}
+
+function renderAll() {
+  const { msg: m, atStep, fresh } = store.explain;
   const data = store.ready.data.train;
   const pt = data.x[m.index];
   const y = data.y[m.index];
-  const summary = box.querySelector('[data-testid="explain-summary"]');
+  const summary = part('explain-summary');
   summary.replaceChildren();
-  const dot = el('span', 'ex-dot');
+  const dot = el('span.ex-dot');
   if (store.kind !== 'regression') dot.style.background = CLASS_CSS[y % CLASS_CSS.length];
   summary.append(dot,
     `Training point ${fmtInt(m.index)} at x₁ = ${n4(pt[0])}, x₂ = ${n4(pt[1])}, ${classText(y)}. `,
     `Weights of step ${fmtInt(atStep)}${fresh ? '' : ' (while training)'}. `);
   const lossBit = el('strong', null, `Loss for this point: ${fmtLoss(m.loss)}`);
-  summary.append(lossBit, ` (${LOSS_NAMES[store.config.loss] || store.config.loss}).`);
-  box.querySelector('[data-testid="explain-total"]').textContent = fmtInt(trainCount());
-  box.querySelector('[data-testid="explain-index"]').max = String(trainCount() - 1);
+  summary.append(lossBit, ` (${lossName()}).`);
+  part('explain-total').textContent = fmtInt(trainCount());
+  part('explain-index').max = String(trainCount() - 1);
   renderNet();
   renderSelection();
-  renderStale();
 }
 
 function renderNet() {
-  const m = msg;
+  const m = store.explain.msg;
   const L = m.layers.length;
   const acts = store.topology.activations || [];
-  const net = box.querySelector('[data-testid="explain-net"]');
+  const net = part('explain-net');
   net.replaceChildren();
   net.style.setProperty('--ex-cols', String(L + 2));
   net.classList.toggle('dense', L + 2 > 6 || Math.max(...store.topology.sizes) > 6);
@@ -247,11 +215,11 @@ function renderNet() {
     ly.z.forEach((z, j) => {
       const c = card(l + 1, j, shortName(l + 1, j));
       const d = ly.delta[j];
-      const arrow = el('span', `ex-want ${d < 0 ? 'up' : d > 0 ? 'down' : ''}`, d < 0 ? '▲' : d > 0 ? '▼' : '•');
+      const arrow = el('span', { className: `ex-want ${d < 0 ? 'up' : d > 0 ? 'down' : ''}` }, d < 0 ? '▲' : d > 0 ? '▼' : '•');
       arrow.title = d < 0 ? 'to lower the loss, z should go up (δ < 0)' : d > 0 ? 'to lower the loss, z should go down (δ > 0)' : 'z does not matter to the loss here';
       const head = c.querySelector('.ex-card-head');
       head.append(arrow, row('δ', d, `explain-delta-${l}-${j}`, 'ex-delta'));
-      const za = el('div', 'ex-za');
+      const za = el('div.ex-za');
       za.append(row('z', z, `explain-z-${l}-${j}`), row('a', ly.a[j], `explain-a-${l}-${j}`));
       c.append(za);
       // A click (not a hover: the pointer crosses other cards on its way to the edge list).
@@ -262,12 +230,11 @@ function renderNet() {
     net.append(col);
   }
   // loss
-  const lc = column('Loss', LOSS_NAMES[store.config.loss] || store.config.loss);
-  const c = el('div', 'ex-card ex-loss');
-  const out = m.layers[L - 1];
-  const probs = outputProbs(out.a);
+  const lc = column('Loss', lossName());
+  const c = el('div.ex-card.ex-loss');
+  // The output's probabilities, as the engine's loss computes them (explanation.p; not for mse).
   const link = store.config.loss === 'bce' ? 'σ(z)' : 'softmax';
-  if (probs) probs.forEach((p, k) => c.append(row(probs.length > 1 ? `p${sub(k)}` : `p=${link}`, p, `explain-p-${k}`)));
+  m.p?.forEach((p, k) => c.append(row(m.p.length > 1 ? `p${sub(k)}` : `p=${link}`, p, `explain-p-${k}`)));
   c.append(row('target y', targetValue(m.target), 'explain-target'));
   c.append(row('L', m.loss, 'explain-loss', 'ex-lossval'));
   lc.append(c);
@@ -276,56 +243,43 @@ function renderNet() {
 }
 
 function column(title, subtitle) {
-  const col = el('div', 'ex-col');
-  const h = el('div', 'ex-col-head', title);
-  if (subtitle) h.append(el('span', 'ex-col-sub', subtitle));
+  const col = el('div.ex-col');
+  const h = el('div.ex-col-head', null, title);
+  if (subtitle) h.append(el('span.ex-col-sub', null, subtitle));
   col.append(h);
   return col;
 }
 
 function card(l, j, name) {
-  const c = el(l === 0 ? 'div' : 'button', 'ex-card');
+  const c = el(l === 0 ? 'div.ex-card' : 'button.ex-card');
   if (l > 0) c.type = 'button';
   c.dataset.l = String(l);
   c.dataset.j = String(j);
   c.dataset.testid = `explain-neuron-${l}-${j}`;
-  const head = el('div', 'ex-card-head');
-  head.append(el('span', 'ex-name', name));
+  const head = el('div.ex-card-head');
+  head.append(el('span.ex-name', null, name));
   c.append(head);
   return c;
 }
 
 function row(label, value, testid, cls) {
-  const r = el('div', `ex-row${cls ? ` ${cls}` : ''}`);
-  r.append(el('span', 'ex-k', label), num(value, testid));
+  const r = el('div', { className: `ex-row${cls ? ` ${cls}` : ''}` });
+  r.append(el('span.ex-k', null, label), num(value, testid));
   return r;
-}
-
-/** bce: p = sigmoid(z); cross_entropy: softmax; mse: none (the output is the prediction). */
-function outputProbs(a) {
-  const loss = store.config.loss;
-  if (loss === 'bce') return a.map((z) => 1 / (1 + Math.exp(-z)));
-  if (loss === 'cross_entropy') {
-    const mx = Math.max(...a);
-    const e = a.map((z) => Math.exp(z - mx));
-    const s = e.reduce((p, q) => p + q, 0);
-    return e.map((v) => v / s);
-  }
-  return null;
 }
 
 function targetValue(t) { return Array.isArray(t) ? (t.length === 1 ? t[0] : NaN) : t; }
 
 /** Choose the edge into neuron j of weight layer l (keeping the source if it fits). */
 function pick({ l, j, i }) {
+  const { msg, sel } = store.explain;
   const ly = msg.layers[l];
   const src = i ?? (sel && sel.l === l && sel.i < ly.a_prev.length ? sel.i : argMaxAbs(ly.dL_dW.map((r) => r[j])));
-  if (sel && sel.l === l && sel.i === src && sel.j === j) return;
-  sel = { l, i: src, j };
-  renderSelection();
+  if (!sel || sel.l !== l || sel.i !== src || sel.j !== j) dispatch('explain', { sel: { l, i: src, j } });
 }
 
 function markSelection() {
+  const { sel } = store.explain;
   for (const c of box.querySelectorAll('.ex-card')) {
     const l = Number(c.dataset.l); const j = Number(c.dataset.j);
     c.classList.toggle('src', !!sel && l === sel.l && j === sel.i);
@@ -334,17 +288,18 @@ function markSelection() {
 }
 
 function renderSelection() {
+  const { msg, sel, atStep } = store.explain;
   if (!msg || !sel) return;
   markSelection();
   const { l, i, j } = sel;
   const ly = msg.layers[l];
   const aPrev = ly.a_prev[i]; const delta = ly.delta[j]; const g = ly.dL_dW[i][j];
-  const f = box.querySelector('[data-testid="explain-formula"]');
+  const f = part('explain-formula');
   f.dataset.l = String(l); f.dataset.i = String(i); f.dataset.j = String(j);
   f.replaceChildren(
-    el('div', 'ex-formula-what', `Edge ${neuronName(l, i)} → ${neuronName(l + 1, j)}`),
+    el('div.ex-formula-what', null, `Edge ${neuronName(l, i)} → ${neuronName(l + 1, j)}`),
   );
-  const line = el('div', 'ex-formula-line');
+  const line = el('div.ex-formula-line');
   line.append('dL/dw = a', el('sub', null, 'prev'), ' × δ = ', num(aPrev, 'explain-a-prev'), ' × ',
     num(delta, 'explain-delta'), ' = ');
   const res = num(g, 'explain-dw');
@@ -353,7 +308,7 @@ function renderSelection() {
   f.append(line);
   renderWhy(l + 1, j);
   const key = `${l}|${j}|${msg.index}|${atStep}`;
-  const list = box.querySelector('[data-testid="explain-edges"]');
+  const list = part('explain-edges');
   if (list.dataset.key === key) {
     for (const r of list.querySelectorAll('.ex-edge[data-i]')) r.classList.toggle('on', Number(r.dataset.i) === i);
   } else {
@@ -362,45 +317,51 @@ function renderSelection() {
   }
 }
 
-/** Where the target neuron's delta comes from, with numbers. */
+/**
+ * Where the target neuron's delta comes from, with the engine's numbers: the output
+ * probabilities `p`, each layer's activation derivative `da_dz` and `dL_da` (= Σ w·δ of the
+ * next layer) when the explanation carries them; the page computes none of them.
+ */
 function renderWhy(layer, j) {
-  const why = box.querySelector('[data-testid="explain-why"]');
+  const { msg, fresh, atStep } = store.explain;
+  const why = part('explain-why');
   why.replaceChildren();
   const L = msg.layers.length;
   const ly = msg.layers[layer - 1];
   const d = ly.delta[j];
   const name = neuronName(layer, j);
   const act = store.topology.activations?.[layer - 1] || 'linear';
-  const line = el('div', 'ex-why-line');
+  const line = el('div.ex-why-line');
   if (layer === L) {
     const loss = store.config.loss;
     const t = msg.target;
-    if (loss === 'bce') {
-      const p = outputProbs(ly.a)[j]; const y = targetValue(t);
-      line.append(`δ of the ${name} = p − y = `, num(p), ' − ', num(y), ' = ', num(d));
-    } else if (loss === 'cross_entropy') {
-      const p = outputProbs(ly.a)[j]; const y = j === t ? 1 : 0;
-      line.append(`δ of ${name} = p${sub(j)} − [y = ${j}] = `, num(p), ' − ', String(y), ' = ', num(d));
+    const p = msg.p?.[j];
+    const fp = ly.da_dz?.[j];
+    if (loss === 'bce' || loss === 'cross_entropy') {
+      const y = loss === 'bce' ? targetValue(t) : Number(j === t);
+      const py = loss === 'bce' ? 'p − y' : `p${sub(j)} − [y = ${j}]`;
+      line.append(`δ of the ${name} = ${py} = `, ...(p === undefined ? [] : [num(p), ' − ', num(y), ' = ']), num(d));
     } else {
       const K = ly.a.length; const y = Array.isArray(t) ? t[j] : t;
-      line.append(`δ of the ${name} = 2 (a − y)${K > 1 ? ` / ${K}` : ''}${act === 'linear' ? '' : ` × ${act}′(z)`} = 2 × (`,
-        num(ly.a[j]), ' − ', num(y), `)${K > 1 ? ` / ${K}` : ''}${act === 'linear' ? '' : ` × ${n4(dAct(act, ly.z[j], ly.a[j]))}`} = `, num(d));
+      const lin = act === 'linear';
+      line.append(`δ of the ${name} = 2 (a − y)${K > 1 ? ` / ${K}` : ''}${lin ? '' : ` × ${act}′(z)`} = 2 × (`,
+        num(ly.a[j]), ' − ', num(y), `)${K > 1 ? ` / ${K}` : ''}`, ...(lin || fp === undefined ? [] : [' × ', num(fp)]), ' = ', num(d));
     }
   } else {
     const next = msg.layers[layer];
-    const fp = dAct(act, ly.z[j], ly.a[j]);
+    const fp = ly.da_dz?.[j];
+    const s = ly.dL_da?.[j];
+    line.append(`δ of ${name} = ${act}′(z) × Σ w·δ(next layer) = `,
+      ...(fp === undefined || s === undefined ? [] : [num(fp), ' × ', num(s), ' = ']), num(d));
+    why.append(line);
     const w = fresh && store.frame?.header.step === atStep ? weightsFrom(layer, j) : null;
-    line.append(`δ of ${name} = ${act}′(z) × Σ w·δ(next layer) = `);
     if (w) {
-      const s = w.reduce((acc, wk, k) => acc + wk * next.delta[k], 0);
-      line.append(num(fp), ' × ', num(s), ' = ', num(d));
-      const terms = el('div', 'ex-why-terms');
+      const terms = el('div.ex-why-terms');
       const factor = (x) => (x < 0 ? ['(', num(x), ')'] : [num(x)]);
       terms.append('Σ w·δ = ', ...w.flatMap((wk, k) => [k ? ' + ' : '', num(wk), '·', ...factor(next.delta[k])]));
-      why.append(line, terms);
-      return;
+      why.append(terms);
     }
-    line.append(num(fp), ' × Σ w·δ = ', num(d));
+    return;
   }
   why.append(line);
 }
@@ -413,42 +374,27 @@ function weightsFrom(layer, j) {
   return Array.from({ length: lay.fanOut }, (_, k) => p[lay.w + j * lay.fanOut + k]);
 }
 
-function sigmoid(z) { return 1 / (1 + Math.exp(-z)); }
-
-/** f'(z) as the engine defines it (engine/activations.py). */
-function dAct(name, z, a) {
-  switch (name) {
-    case 'relu': return z > 0 ? 1 : 0;
-    case 'leaky_relu': return z > 0 ? 1 : 0.01;
-    case 'elu': return z > 0 ? 1 : a + 1;
-    case 'tanh': return 1 - a * a;
-    case 'sigmoid': return a * (1 - a);
-    case 'silu': { const s = sigmoid(z); return s * (1 + z * (1 - s)); }
-    case 'softplus': return z > 20 ? 1 : sigmoid(z);
-    default: return 1;
-  }
-}
-
 /** Every edge into neuron j of weight layer l, each dL/dw = a_prev x delta; hover to choose. */
 function renderEdges(l, j) {
-  const box_ = box.querySelector('[data-testid="explain-edges"]');
+  const { msg, sel } = store.explain;
+  const box_ = part('explain-edges');
   const ly = msg.layers[l];
-  box_.replaceChildren(el('div', 'ex-edges-head', `Every edge into ${neuronName(l + 1, j)}:`));
-  const list = el('div', 'ex-edge-list');
+  box_.replaceChildren(el('div.ex-edges-head', null, `Every edge into ${neuronName(l + 1, j)}:`));
+  const list = el('div.ex-edge-list');
   ly.a_prev.forEach((a, i) => {
-    const r = el('button', `ex-edge${sel.i === i ? ' on' : ''}`);
+    const r = el('button', { className: `ex-edge${sel.i === i ? ' on' : ''}` });
     r.type = 'button';
     r.dataset.testid = `explain-edge-${l}-${i}-${j}`;
     r.dataset.i = String(i);
-    r.append(el('span', 'ex-edge-from', `${shortName(l, i)}:`), num(a), ' × ', num(ly.delta[j]), ' = ', num(ly.dL_dW[i][j]));
+    r.append(el('span.ex-edge-from', null, `${shortName(l, i)}:`), num(a), ' × ', num(ly.delta[j]), ' = ', num(ly.dL_dW[i][j]));
     const choose = () => pick({ l, j, i });
     r.addEventListener('pointerenter', choose);
     r.addEventListener('focus', choose);
     r.addEventListener('click', choose);
     list.append(r);
   });
-  const b = el('div', 'ex-edge ex-bias');
-  b.append(el('span', 'ex-edge-from', 'bias:'), 'dL/db = δ = ', num(ly.dL_db[j]));
+  const b = el('div.ex-edge.ex-bias');
+  b.append(el('span.ex-edge-from', null, 'bias:'), 'dL/db = δ = ', num(ly.dL_db[j]));
   list.append(b);
   box_.append(list);
 }

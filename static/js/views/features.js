@@ -1,58 +1,52 @@
-// The seven inputs, each with a small heatmap of its value over the plane; click to toggle.
+// The inputs (the schema's feature names), each with a small heatmap of its value over the
+// plane (the engine's, from ready.feature_grids); click to toggle.
 
-import { store, on, emit } from '../store.js';
+import { on, refuse, desired } from '../store.js';
 import * as session from '../session.js';
 import { gridSurface } from '../canvas.js';
 import { diverging } from '../colors.js';
-
+import { setting, choices, label, itemCount } from '../schema.js';
+import { el } from '../dom.js';
 
 export function initFeatures(onLayoutChange) {
   const box = document.querySelector('#features');
 
-  on('hello', (hello) => {
-    box.replaceChildren(...hello.options.features.map((f) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'feature-btn';
-      b.dataset.testid = `feature-${f.name}`;
-      b.dataset.feature = f.name;
-      b.setAttribute('aria-pressed', 'false');
-      b.title = `${f.label}: click to use it as an input or not`;
-      const c = document.createElement('canvas');
-      const label = document.createElement('span');
-      label.textContent = f.label;
-      b.append(label, c);
-      b.addEventListener('click', () => toggle(f.name));
-      return b;
-    }));
+  on('hello', () => {
+    box.replaceChildren(...choices('features').map((name) => el('button.feature-btn', {
+      type: 'button', title: `${label('features', name)}: click to use it as an input or not`, 'aria-pressed': 'false',
+      'data-testid': `feature-${name}`, 'data-feature': name, onclick: () => toggle(name),
+    }, el('span', null, label('features', name)), el('canvas'))));
   });
 
   function toggle(name) {
-    const c = store.config;
+    const c = desired();
     if (!c) return;
-    const all = store.hello.options.features.map((f) => f.name);
-    const on_ = new Set(c.features);
-    if (on_.has(name)) {
-      if (on_.size === 1) { emit('toast', { title: 'At least one input', text: 'The network needs at least one feature.', info: true }); return; }
-      on_.delete(name);
-    } else {
-      on_.add(name);
+    const chosen = new Set(c.features);
+    if (!chosen.delete(name)) chosen.add(name);
+    const [fewest, most] = itemCount(setting('features'));
+    if (chosen.size < fewest || chosen.size > most) {
+      refuse('features', `The network takes ${fewest} to ${most} inputs.`);
+      return;
     }
-    session.configure({ features: all.filter((f) => on_.has(f)) });
+    session.configure({ features: choices('features').filter((f) => chosen.has(f)) });
   }
 
   function sync() {
-    const c = store.config;
+    const c = desired();
     if (!c) return;
-    for (const b of box.children) b.setAttribute('aria-pressed', String(c.features.includes(b.dataset.feature)));
-    onLayoutChange();
+    let changed = false;
+    for (const b of box.children) {
+      const pressed = String(c.features.includes(b.dataset.feature));
+      changed ||= b.getAttribute('aria-pressed') !== pressed;
+      b.setAttribute('aria-pressed', pressed);
+    }
+    if (changed) onLayoutChange();
   }
 
   on('ready', (msg) => {
-    // The engine's own values of all seven features (ready.feature_grids, scaled to [-1, 1]).
+    // The engine's own values of every feature (ready.feature_grids, scaled to [-1, 1]).
     const grids = msg.feature_grids || {};
     for (const b of box.children) drawFeature(b.querySelector('canvas'), grids[b.dataset.feature]);
-    sync();
   });
   on('config', sync);
 }

@@ -1,15 +1,15 @@
 // The output heatmap: the network's output over the plane (orange negative / blue positive,
 // or class colours), the training points (test points on a toggle), and rings on the points
-// of the last mini-batch. Hover or tap for the value under the pointer.
+// of the last mini-batch. Hover or tap for the value under the pointer. The plane is
+// [-D, D]^2 with D = ready.grid_domain, the server's.
 
 import { store, on, emit } from '../store.js';
 import { register, invalidate, invalidateFrame } from '../loop.js';
 import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canvas.js';
 import { paintGrid, pointColor } from '../colors.js';
 import * as session from '../session.js';
+import { fmtTick } from '../format.js';
 
-
-const DOMAIN = 6;
 let canvas; let ctx; let readout;
 let size = { w: 0, h: 0, dpr: 1 };
 let grid = null;          // G x G surface of the output
@@ -66,8 +66,9 @@ export function initHeatmap() {
   register('heatmap', render);
 }
 
-function toPx(x) { return ((x + DOMAIN) / (2 * DOMAIN)) * size.w; }
-function toPy(y) { return ((DOMAIN - y) / (2 * DOMAIN)) * size.h; }
+const domain = () => store.ready.grid_domain;
+function toPx(x) { return ((x + domain()) / (2 * domain())) * size.w; }
+function toPy(y) { return ((domain() - y) / (2 * domain())) * size.h; }
 
 /** The training point nearest (px, py) within its radius plus `slack` CSS px, or -1. */
 function trainPointAt(px, py, slack) {
@@ -89,7 +90,8 @@ function valueAt(px, py) {
   const [G, , C] = m.shape;
   const c = Math.min(G - 1, Math.max(0, Math.floor((px / size.w) * G)));
   const r = Math.min(G - 1, Math.max(0, Math.floor((py / size.h) * G)));
-  const x1 = -DOMAIN + (2 * DOMAIN * px) / size.w; const x2 = DOMAIN - (2 * DOMAIN * py) / size.h;
+  const D = domain();
+  const x1 = -D + (2 * D * px) / size.w; const x2 = D - (2 * D * py) / size.h;
   const q = f.arrays.output_grid;
   const val = (k) => m.lo + ((m.hi - m.lo) * q[(r * G + c) * C + k]) / 255;
   let out;
@@ -151,6 +153,7 @@ function render() {
     ctx.fillStyle = '#eef1f4';
     ctx.fillRect(0, 0, size.w, size.h);
   }
+  if (!store.ready) return;
   drawPoints();
   if (points?.width) ctx.drawImage(points, 0, 0, size.w, size.h);
   drawBatch(f);
@@ -182,12 +185,13 @@ function drawAxes() {
   ctx.fillStyle = 'rgba(0,0,0,0.55)';
   ctx.font = `${10 * (lw > 1 ? 1.4 : 1)}px system-ui, sans-serif`;
   ctx.textBaseline = 'bottom';
-  ctx.fillText('−6', 3, size.h - 2);
+  const D = fmtTick(domain());
+  ctx.fillText(`−${D}`, 3, size.h - 2);
   ctx.textAlign = 'right';
-  ctx.fillText('x₁ → 6', size.w - 3, size.h - 2);
+  ctx.fillText(`x₁ → ${D}`, size.w - 3, size.h - 2);
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
-  ctx.fillText('6  ↑ x₂', 3, 2);
+  ctx.fillText(`${D}  ↑ x₂`, 3, 2);
   ctx.strokeStyle = 'rgba(0,0,0,0.12)';
   ctx.lineWidth = 1;
   ctx.beginPath();

@@ -1,12 +1,15 @@
 // The inspector: exact numbers for one edge or one neuron, from the newest frame.
 // Hover shows it (mouse); click or tap pins it, with a field to edit the weight or bias.
+// What it shows is store.inspect ({target, pinned, x, y}); the network view sets it.
 
-import { store, on, emit } from '../store.js';
+import { store, on, dispatch, refuse, sameTarget } from '../store.js';
 import { weightIndex, biasIndex } from '../protocol.js';
 import { fmtFull } from '../format.js';
 import { gridSurface } from '../canvas.js';
 import { paintGrid } from '../colors.js';
 import * as session from '../session.js';
+import { el, $ } from '../dom.js';
+import { label } from '../schema.js';
 
 const STATE_LABELS = {
   momentum_buffer: 'momentum buffer v',
@@ -19,45 +22,40 @@ const STATE_LABELS = {
 };
 
 let box = null;
-let current = null;    // {target, pinned}
+let built = null;      // the {target, pinned} the DOM was built for
 let cells = [];        // [{get: () => number, td}]
 let mapCanvas = null;
+let edit = null;       // the pinned inspector's value field {input, idx}
 
 export function initInspector() {
-  box = document.querySelector('[data-testid="inspector"]');
-  on('frame', () => { if (current) refresh(); });
-  on('ready', () => hide());
+  box = $('[data-testid="inspector"]');
+  on('frame', () => { if (built) refresh(); });
+  on('inspect', show);
+  // A refused edit: the field shows the server's value again.
+  on('error', () => { if (edit && store.controlError?.field === 'value') edit.input.value = fmtFull(store.frame.arrays.params[edit.idx]); });
+  const hide = () => dispatch('inspect', null);
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') hide(); });
   document.addEventListener('pointerdown', (e) => {
-    if (current?.pinned && !box.contains(e.target) && !e.target.closest('.net-canvas')) hide();
+    if (store.inspect?.pinned && !box.contains(e.target) && !e.target.closest('.net-canvas')) hide();
   });
 }
 
-export function target() { return current?.target || null; }
-
-/** Show the inspector for a target {kind: 'edge', l, i, j} | {kind: 'node', l, j}. */
-export function show(t, clientX, clientY, pinned) {
-  if (!store.frame || !store.layout) return;
-  if (current?.pinned && !pinned) return;
-  const same = current && sameTarget(current.target, t) && current.pinned === pinned;
-  current = { target: t, pinned };
-  if (!same) build();
+/** Show store.inspect: a target {kind: 'edge', l, i, j} | {kind: 'node', l, j}, or nothing. */
+function show() {
+  const v = store.inspect;
+  if (!v || !store.frame || !store.layout) {
+    built = null;
+    box.hidden = true;
+    return;
+  }
+  if (!built || !sameTarget(built.target, v.target) || built.pinned !== v.pinned) {
+    built = v;
+    build();
+  }
   refresh();
   box.hidden = false;
-  box.classList.toggle('hover', !pinned);
-  place(clientX, clientY);
-}
-
-export function hide(onlyHover = false) {
-  if (!current) return;
-  if (onlyHover && current.pinned) return;
-  current = null;
-  box.hidden = true;
-  emit('inspector');
-}
-
-function sameTarget(a, b) {
-  return a && b && a.kind === b.kind && a.l === b.l && a.i === b.i && a.j === b.j;
+  box.classList.toggle('hover', !v.pinned);
+  place(v.x, v.y);
 }
 
 function place(x, y) {
@@ -71,107 +69,60 @@ function place(x, y) {
 }
 
 function neuronName(l, j) {
-  const L = store.topology.sizes.length - 1;
-  if (l === 0) {
-    const name = store.topology.features[j];
-    return store.hello.options.features.find((f) => f.name === name)?.label || name;
-  }
-  if (l === L) return store.topology.sizes[L] > 1 ? `output (class ${j})` : 'output';
+  const { sizes, features } = store.topology;
+  const L = sizes.length - 1;
+  if (l === 0) return label('features', features[j]);
+  if (l === L) return sizes[L] > 1 ? `output (class ${j})` : 'output';
   return `layer ${l} · neuron ${j + 1}`;
 }
 
 function build() {
-  const t = current.target;
-  const f = store.frame;
-  const layout = store.layout;
-  box.replaceChildren();
-  cells = [];
-  const h = document.createElement('h4');
-  const title = document.createElement('span');
-  const close = document.createElement('button');
-  close.type = 'button'; close.className = 'close'; close.textContent = '×'; close.setAttribute('aria-label', 'Close');
-  close.addEventListener('click', () => hide());
-  h.append(title, close);
-  box.append(h);
-  let idx;
-  if (t.kind === 'edge') {
-    title.textContent = `Edge ${neuronName(t.l, t.i)} → ${neuronName(t.l + 1, t.j)}`;
-    idx = weightIndex(layout, t.l, t.i, t.j);
-  } else {
-    const L = store.topology.sizes.length - 1;
-    const act = store.topology.activations?.[t.l - 1];
-    title.textContent = `${neuronName(t.l, t.j)}${act ? ` (${act})` : ''}`;
-    idx = biasIndex(layout, t.l - 1, t.j);
-    mapCanvas = document.createElement('canvas');
-    mapCanvas.className = 'big-map';
-    mapCanvas.dataset.testid = 'neuron-map';
-    box.append(mapCanvas);
-    const sub = document.createElement('div');
-    sub.className = 'sub';
-    sub.textContent = t.l === L ? 'The network\'s output over the plane (x₁ right, x₂ up).'
-      : 'This neuron\'s activation over the input plane (x₁ right, x₂ up).';
-    box.append(sub);
-  }
-  const w = t.kind === 'edge' ? 'w' : 'b';
-  const table = document.createElement('table');
+  const t = built.target;
+  const edge = t.kind === 'edge';
+  const L = store.topology.sizes.length - 1;
+  const act = store.topology.activations?.[t.l - 1];
+  const idx = edge ? weightIndex(store.layout, t.l, t.i, t.j) : biasIndex(store.layout, t.l - 1, t.j);
+  const w = edge ? 'w' : 'b';
+  edit = null;
   const rows = [
-    [t.kind === 'edge' ? 'weight w' : 'bias b', () => store.frame.arrays.params?.[idx]],
-    [`gradient dL/d${w}`, () => store.frame.arrays.grads?.[idx]],
-    [`last update Δ${w}`, () => store.frame.arrays.updates?.[idx]],
+    [edge ? 'weight w' : 'bias b', 'params'], [`gradient dL/d${w}`, 'grads'], [`last update Δ${w}`, 'updates'],
+    ...Object.keys(store.frame.arrays).filter((n) => n.startsWith('state.')).map((n) => [STATE_LABELS[n.slice(6)] || n.slice(6), n]),
   ];
-  for (const name of Object.keys(f.arrays)) {
-    if (!name.startsWith('state.')) continue;
-    const key = name.slice(6);
-    rows.push([STATE_LABELS[key] || key, () => store.frame.arrays[name]?.[idx]]);
-  }
-  for (const [label, get] of rows) {
-    const tr = document.createElement('tr');
-    const a = document.createElement('td'); a.textContent = label;
-    const b = document.createElement('td');
-    tr.append(a, b);
-    table.append(tr);
-    cells.push({ get, td: b });
-  }
-  box.append(table);
-  if (current.pinned) box.append(editForm(t, idx));
-  else {
-    const tip = document.createElement('div');
-    tip.className = 'sub';
-    tip.textContent = `Click to pin and edit the ${t.kind === 'edge' ? 'weight' : 'bias'}.`;
-    box.append(tip);
-  }
+  cells = rows.map(([, name]) => ({ get: () => store.frame.arrays[name]?.[idx], td: el('td') }));
+  mapCanvas = edge ? null : el('canvas.big-map', { 'data-testid': 'neuron-map' });
+  box.replaceChildren(
+    el('h4', null, el('span', null, edge ? `Edge ${neuronName(t.l, t.i)} → ${neuronName(t.l + 1, t.j)}` : `${neuronName(t.l, t.j)}${act ? ` (${act})` : ''}`),
+      el('button.close', { type: 'button', textContent: '×', 'aria-label': 'Close', onclick: () => dispatch('inspect', null) })),
+    ...(edge ? [] : [mapCanvas, el('div.sub', null, t.l === L ? 'The network\'s output over the plane (x₁ right, x₂ up).'
+      : 'This neuron\'s activation over the input plane (x₁ right, x₂ up).')]),
+    el('table', null, ...rows.map(([text], k) => el('tr', null, el('td', null, text), cells[k].td))),
+    built.pinned ? editForm(t, idx) : el('div.sub', null, `Click to pin and edit the ${edge ? 'weight' : 'bias'}.`),
+  );
 }
 
 function editForm(t, idx) {
-  const form = document.createElement('form');
-  const input = document.createElement('input');
-  input.type = 'text';
-  input.inputMode = 'decimal';
-  input.dataset.testid = t.kind === 'edge' ? 'weight-input' : 'bias-input';
-  input.value = fmtFull(store.frame.arrays.params?.[idx]);
-  input.setAttribute('aria-label', t.kind === 'edge' ? 'New weight' : 'New bias');
-  const btn = document.createElement('button');
-  btn.type = 'submit';
-  btn.textContent = t.kind === 'edge' ? 'Set weight' : 'Set bias';
-  btn.dataset.testid = t.kind === 'edge' ? 'weight-set' : 'bias-set';
-  form.append(input, btn);
-  form.addEventListener('submit', (e) => {
+  const edge = t.kind === 'edge';
+  const input = el('input', {
+    type: 'text', inputMode: 'decimal', value: fmtFull(store.frame.arrays.params?.[idx]),
+    'data-testid': edge ? 'weight-input' : 'bias-input', 'data-field': 'value', 'aria-label': edge ? 'New weight' : 'New bias',
+  });
+  edit = { input, idx };
+  const submit = (e) => {
     e.preventDefault();
     const v = Number(input.value.replace('−', '-'));
     if (input.value.trim() === '' || !Number.isFinite(v)) {
-      emit('toast', { title: 'Not a number', text: `"${input.value}" is not a finite number.` });
-      return;
-    }
-    if (t.kind === 'edge') session.setWeight(t.l, t.i, t.j, v);
+      refuse('value', `"${input.value}" is not a finite number.`);
+    } else if (edge) session.setWeight(t.l, t.i, t.j, v);
     else session.setBias(t.l - 1, t.j, v);
-  });
-  return form;
+  };
+  return el('form', { onsubmit: submit }, input,
+    el('button', { type: 'submit', textContent: edge ? 'Set weight' : 'Set bias', 'data-testid': edge ? 'weight-set' : 'bias-set' }));
 }
 
 function refresh() {
-  if (!current || !store.frame) return;
+  if (!built || !store.frame) return;
   for (const c of cells) c.td.textContent = fmtFull(c.get());
-  if (current.target.kind === 'node' && mapCanvas) drawMap(current.target);
+  if (built.target.kind === 'node' && mapCanvas) drawMap(built.target);
 }
 
 function drawMap(t) {

@@ -1,10 +1,10 @@
 // Hidden layers and neurons: +/- for the number of layers (panel header) and +/- above each
-// hidden column. Limits come from hello.limits.
+// hidden column. How many layers and neurons: the schema's `hidden` (maxItems, minimum, maximum).
 
-import { store, on } from '../store.js';
+import { on, desired } from '../store.js';
 import * as session from '../session.js';
-
-const $ = (sel) => document.querySelector(sel);
+import { setting, bounds, itemCount } from '../schema.js';
+import { el, $ } from '../dom.js';
 
 export function initLayerControls() {
   const add = $('[data-testid="add-layer"]');
@@ -13,72 +13,45 @@ export function initLayerControls() {
 
   add.addEventListener('click', () => {
     const h = hidden();
-    if (h.length >= maxLayers()) return;
-    session.configure({ hidden: [...h, h.length ? h[h.length - 1] : 2] });
+    // A new layer as wide as the last one (or as the default's last).
+    if (h.length < layers()[1]) session.configure({ hidden: [...h, h.at(-1) ?? setting('hidden').default.at(-1) ?? neurons()[0]] });
   });
   remove.addEventListener('click', () => {
     const h = hidden();
-    if (!h.length) return;
-    session.configure({ hidden: h.slice(0, -1) });
+    if (h.length > layers()[0]) session.configure({ hidden: h.slice(0, -1) });
   });
 
   function sync() {
     const h = hidden();
-    add.disabled = h.length >= maxLayers();
-    remove.disabled = h.length === 0;
+    add.disabled = h.length >= layers()[1];
+    remove.disabled = h.length <= layers()[0];
     count.textContent = `${h.length} hidden layer${h.length === 1 ? '' : 's'}`;
   }
-  on('ready', sync);
   on('config', sync);
 }
 
-function hidden() { return [...(store.config?.hidden || [])]; }
-function maxLayers() { return store.hello?.limits?.max_hidden_layers ?? 6; }
-function maxNeurons() { return store.hello?.limits?.max_neurons ?? 8; }
+const hidden = () => [...(desired()?.hidden || [])];
+/** [fewest, most] hidden layers, and [fewest, most] neurons in one. */
+const layers = () => itemCount(setting('hidden'));
+const neurons = () => bounds(setting('hidden'));
 
 /** Put a +/- pair above every hidden column and a label above the output. */
 export function placeLayerControls(layout, sizes) {
-  const box = $('#layer-ctls');
-  box.replaceChildren();
   const L = sizes.length - 1;
-  for (let l = 1; l <= L; l++) {
-    const x = layout.nodes[l - 1][0].x;
-    const el = document.createElement('div');
-    el.className = 'layer-ctl';
-    el.style.left = `${x}px`;
-    const lbl = document.createElement('span');
-    lbl.className = 'lbl';
-    if (l === L) {
-      el.classList.add('output-lbl');
-      lbl.textContent = 'Output';
-      el.title = sizes[L] > 1 ? `${sizes[L]} outputs: one probability per class` : 'The network\'s output';
-      el.append(lbl);
-    } else {
-      const btns = document.createElement('div');
-      btns.className = 'btns';
-      const n = sizes[l];
-      btns.append(
-        button('+', `add-neuron-${l}`, `Add a neuron to layer ${l}`, n >= maxNeurons(), () => resize(l - 1, n + 1)),
-        button('−', `remove-neuron-${l}`, `Remove a neuron from layer ${l}`, n <= 1, () => resize(l - 1, n - 1)),
-      );
-      lbl.textContent = `${n} neuron${n === 1 ? '' : 's'}`;
-      el.append(btns, lbl);
-    }
-    box.append(el);
-  }
-}
-
-function button(text, testid, title, disabled, fn) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'round-btn';
-  b.textContent = text;
-  b.title = title;
-  b.setAttribute('aria-label', title);
-  b.dataset.testid = testid;
-  b.disabled = disabled;
-  b.addEventListener('click', fn);
-  return b;
+  const [fewest, most] = neurons();
+  const button = (text, testid, title, disabled, onclick) => el('button.round-btn',
+    { type: 'button', textContent: text, title, 'aria-label': title, 'data-testid': testid, disabled, onclick });
+  $('#layer-ctls').replaceChildren(...sizes.slice(1).map((n, k) => {
+    const l = k + 1;
+    const box = l === L
+      ? el('div.layer-ctl.output-lbl', { title: n > 1 ? `${n} outputs: one probability per class` : 'The network\'s output' }, el('span.lbl', null, 'Output'))
+      : el('div.layer-ctl', null, el('div.btns', null,
+        button('+', `add-neuron-${l}`, `Add a neuron to layer ${l}`, n >= most, () => resize(k, n + 1)),
+        button('−', `remove-neuron-${l}`, `Remove a neuron from layer ${l}`, n <= fewest, () => resize(k, n - 1))),
+      el('span.lbl', null, `${n} neuron${n === 1 ? '' : 's'}`));
+    box.style.left = `${layout.nodes[k][0].x}px`;
+    return box;
+  }));
 }
 
 function resize(index, n) {

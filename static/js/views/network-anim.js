@@ -3,43 +3,25 @@
 //   loss     - the loss appears at the output
 //   backward - the deltas flow back along the edges (brightness = |dL/dw|)
 //   update   - the optimizer's update lands on the weights
-// Slow speeds (<= 4 steps/s) and single steps animate; faster runs show |gradient| live.
+// Slow speeds (<= SLOW_SPEED steps/s) and single steps animate (the store starts an animation
+// when such a frame arrives); faster runs show |gradient| live.
 
-import { store } from '../store.js';
+import { store, isSlow, SLOW_SPEED } from '../store.js';
 import { fmtLoss, fmtInt } from '../format.js';
+import { lossLabel } from '../schema.js';
 
-export const SLOW_SPEED = 4;
-export const PHASES = [
+const PHASES = [
   { name: 'forward', from: 0, to: 0.34 },
   { name: 'loss', from: 0.34, to: 0.48 },
   { name: 'backward', from: 0.48, to: 0.84 },
   { name: 'update', from: 0.84, to: 1 },
 ];
-const SINGLE_STEP_MS = 2600;
-
-export function isSlow() {
-  return typeof store.speed === 'number' && store.speed <= SLOW_SPEED;
-}
-
-/** Should this new frame be animated? Starts the animation if so. */
-export function maybeAnimate(frame, prevStep, now) {
-  const step = frame.header.step;
-  if (step !== prevStep + 1 || frame.header.state === 'diverged') return false;
-  const req = store.stepRequest;
-  const single = req && req.n === 1 && now - req.at < 5000;
-  if (!single && !(store.running && isSlow())) return false;
-  store.stepRequest = null;
-  const duration = single ? SINGLE_STEP_MS : Math.min(SINGLE_STEP_MS, 900 / Math.max(store.speed, 0.1));
-  store.anim = { start: now, duration, step };
-  return true;
-}
-
 /** {phase, t (0..1 within the phase), p (0..1 overall)} or null when no animation runs. */
 export function animState(now) {
   const a = store.anim;
   if (!a) return null;
   const p = (now - a.start) / a.duration;
-  if (p >= 1) { store.anim = null; return null; }
+  if (p >= 1 || p < 0) return null;
   const ph = PHASES.find((x) => p < x.to) || PHASES[PHASES.length - 1];
   return { phase: ph.name, t: (p - ph.from) / (ph.to - ph.from), p };
 }
@@ -66,7 +48,7 @@ export function caption(anim) {
       case 'forward':
         return { phase: 'forward', tag: '1 · Forward', text: `Step ${fmtInt(h.step)}: the mini-batch of ${fmtInt(B)} point${B === 1 ? '' : 's'} flows through the network, layer by layer.` };
       case 'loss':
-        return { phase: 'loss', tag: '2 · Loss', text: `At the output the ${lossName(c.loss)} of this batch is ${fmtLoss(h.batch_loss)}.` };
+        return { phase: 'loss', tag: '2 · Loss', text: `At the output the ${lossLabel(c.loss).toLowerCase()} of this batch is ${fmtLoss(h.batch_loss)}.` };
       case 'backward':
         return { phase: 'backward', tag: '3 · Backward', text: 'The error flows back from the loss: each edge gets its gradient dL/dw (brighter = larger |gradient|).' };
       default: {
@@ -78,12 +60,8 @@ export function caption(anim) {
   if (store.diverged) return { phase: 'diverged', tag: 'Diverged', text: 'The numbers overflowed. Lower the learning rate, then reset.' };
   if (store.running) {
     if (isSlow()) return { phase: 'running', tag: 'Playing', text: `${store.speed} step${store.speed === 1 ? '' : 's'} per second: every step is shown forward → loss → backward → update.` };
-    return { phase: 'running', tag: 'Training', text: 'Training fast: edge brightness shows the size of each gradient right now. Slow down to ≤ 4 steps/s to watch single steps.' };
+    return { phase: 'running', tag: 'Training', text: `Training fast: edge brightness shows the size of each gradient right now. Slow down to ≤ ${SLOW_SPEED} steps/s to watch single steps.` };
   }
   if (h.step === 0) return { phase: 'idle', tag: 'Ready', text: 'Press Play to train, or Step to watch one update: forward pass, loss, backward pass, update.' };
   return { phase: 'idle', tag: 'Paused', text: `Paused at step ${fmtInt(h.step)}. Hover or tap an edge or a neuron for its exact numbers; tap to pin it and edit the value.` };
-}
-
-function lossName(loss) {
-  return { mse: 'mean squared error', bce: 'binary cross-entropy', cross_entropy: 'cross-entropy' }[loss] || 'loss';
 }

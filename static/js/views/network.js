@@ -3,15 +3,15 @@
 // weight | gradient dL/dw | last update. One canvas, redrawn when a frame arrives, while the
 // backprop animation runs, or when the pointer moves over it.
 
-import { store, on } from '../store.js';
+import { store, on, dispatch, isSlow } from '../store.js';
 import { register, invalidate, invalidateFrame } from '../loop.js';
 import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canvas.js';
 import { computeLayout, edgePath, hitTest, bezier } from './network-layout.js';
-import { maybeAnimate, animState, caption, isSlow } from './network-anim.js';
+import { animState, caption } from './network-anim.js';
 import { paintGrid, divergingLut, rgbCss, NEG, POS } from '../colors.js';
 import { fmtNum, fmtLoss } from '../format.js';
-import * as inspector from './inspector.js';
 import { initLayerControls, placeLayerControls } from './layers.js';
+import { el as h } from '../dom.js';
 
 let canvas; let body; let ctx;
 let size = { w: 0, h: 0 };
@@ -21,7 +21,6 @@ let atlas = null;          // all hidden neurons' maps side by side: (g * n_hidd
 let atlasOffsets = [];     // per hidden layer, the atlas column of its first neuron
 let outSurfaces = [];      // one G x G surface per output channel
 let paintedFrame = null;
-let hover = null;
 let captionKey = '';
 let legendKey = '';
 
@@ -36,30 +35,28 @@ export function initNetwork() {
     invalidate('network');
   });
   on('ready', () => { needLayout = true; paintedFrame = null; invalidate('network', 'caption'); });
-  on('frame', ({ frame, prevStep }) => {
-    maybeAnimate(frame, prevStep, performance.now());
-    invalidateFrame('network', 'caption');
-  });
+  on('frame', () => invalidateFrame('network', 'caption'));
   on('status', () => invalidate('network', 'caption'));
   on('ui', () => { paintedFrame = null; needLayout = true; invalidate('network', 'caption'); });
   on('speed', () => invalidate('caption'));
   on('inspector', () => invalidate('network'));
 
+  // Hover shows the inspector (mouse); a click or tap pins it (inspector.js).
+  const unhover = () => { if (store.inspect && !store.inspect.pinned) dispatch('inspect', null); };
   canvas.addEventListener('pointermove', (e) => {
     if (e.pointerType !== 'mouse') return;
     const p = localPoint(canvas, e);
     const t = hitTest(layout, p.x, p.y);
-    if (!sameT(t, hover)) { hover = t; invalidate('network'); }
+    dispatch('hover', t);
     canvas.style.cursor = t ? 'pointer' : 'default';
-    if (t) inspector.show(t, e.clientX, e.clientY, false);
-    else inspector.hide(true);
+    if (t) dispatch('inspect', { target: t, pinned: false, x: e.clientX, y: e.clientY }); else unhover();
   });
-  canvas.addEventListener('pointerleave', () => { hover = null; inspector.hide(true); invalidate('network'); });
+  canvas.addEventListener('pointerleave', () => { dispatch('hover', null); unhover(); });
   canvas.addEventListener('click', (e) => {
     const p = localPoint(canvas, e);
     const t = hitTest(layout, p.x, p.y, e.pointerType === 'touch' ? 14 : 6);
-    if (t) { hover = t; inspector.show(t, e.clientX, e.clientY, true); } else inspector.hide();
-    invalidate('network');
+    dispatch('hover', t);
+    dispatch('inspect', t ? { target: t, pinned: true, x: e.clientX, y: e.clientY } : null);
   });
 
   register('network', render);
@@ -68,16 +65,11 @@ export function initNetwork() {
 
 export function relayout() { needLayout = true; invalidate('network'); }
 
-function sameT(a, b) {
-  if (!a || !b) return a === b;
-  return a.kind === b.kind && a.l === b.l && a.i === b.i && a.j === b.j;
-}
-
 function doLayout() {
   const topo = store.topology;
   if (!topo || !size.w) return;
   const feats = body.querySelector('#features');
-  const nf = Math.max(1, feats?.children.length || 7);
+  const nf = Math.max(1, feats?.children.length ?? 1);
   // Every feature button must fit the column: a thumbnail plus ~12 px of padding, border and gap.
   const avail = feats?.clientHeight || size.h - 56;
   const big = lineScale() > 1 && size.h > 560;
@@ -102,7 +94,7 @@ function paintMaps(frame) {
   const topo = store.topology;
   const hidden = topo.sizes.slice(1, -1);
   const total = hidden.reduce((a, b) => a + b, 0);
-  const g0 = frame.meta['neuron_grid.0']?.shape[0] ?? store.hello?.neuron_grid_size ?? 16;
+  const g0 = frame.meta['neuron_grid.0']?.shape[0] ?? store.ready.neuron_grid_size;
   if (total && (!atlas || atlas.w !== g0 * total || atlas.h !== g0)) atlas = gridSurface(g0 * total, g0);
   atlasOffsets = [];
   let col = 0;
@@ -201,7 +193,7 @@ function render(now) {
   if (anim) drawPulses(anim, L, lw);
 
   // highlighted edge
-  const hl = inspector.target() || hover;
+  const hl = store.inspect?.target || store.hover;
   if (hl?.kind === 'edge') {
     const e = layout.edges.find((x) => x.l === hl.l && x.i === hl.i && x.j === hl.j);
     if (e) {
@@ -366,9 +358,8 @@ function updateLegend(mode, gMax, uMax, fastGlow, anim) {
     : { weight: 'weight', gradient: 'dL/dw', update: 'Δw' }[mode];
   let size_ = mode === 'weight' || anim ? 'thickness = size' : `thickness = size (max ${mode === 'gradient' ? fmtNum(gMax, 2) : fmtNum(uMax, 2)})`;
   if (fastGlow) size_ += ' · brightness = |dL/dw|';
-  el.replaceChildren();
-  const mk = (cls, label) => { const s = document.createElement('span'); const sw = document.createElement('span'); sw.className = `sw ${cls}`; s.append(sw, label); return s; };
-  el.append(mk('neg', 'negative'), mk('pos', `positive ${what}`), document.createTextNode(size_));
+  const mk = (cls, label) => h('span', null, h(`span.sw.${cls}`), label);
+  el.replaceChildren(mk('neg', 'negative'), mk('pos', `positive ${what}`), size_);
 }
 
 function renderCaption() {
@@ -378,10 +369,5 @@ function renderCaption() {
   captionKey = key;
   const el = document.querySelector('[data-testid="phase-caption"]');
   el.dataset.phase = c.phase;
-  const tag = document.createElement('span');
-  tag.className = 'phase-tag';
-  tag.textContent = c.tag;
-  const text = document.createElement('span');
-  text.textContent = c.text;
-  el.replaceChildren(tag, text);
+  el.replaceChildren(h('span.phase-tag', null, c.tag), h('span', null, c.text));
 }

@@ -1,11 +1,15 @@
 // Everything that tells the learner what is going on outside the plots: the connection
-// status, error toasts, the divergence banner and the notice about a bad link.
+// status, a refused command's message at its control (else a toast), the divergence banner
+// and the notice about a bad link.
 
 import { store, on } from '../store.js';
 import * as session from '../session.js';
 import { NOT_FINITE } from '../format.js';
+import { ERROR } from '../protocol.js';
+import { within } from '../schema.js';
+import { LEARNING_RATES } from './controls.js';
+import { el, $ } from '../dom.js';
 
-const $ = (sel) => document.querySelector(sel);
 
 export function initNotices() {
   const conn = $('[data-testid="connection-status"]');
@@ -51,32 +55,48 @@ export function initNotices() {
   idleNotice.querySelector('[data-testid="reconnect"]').addEventListener('click', () => session.retryNow());
 
   function toast({ title, text, info }) {
-    const el = document.createElement('div');
-    el.className = `toast${info ? ' info' : ''}`;
-    el.dataset.testid = 'toast';
-    el.setAttribute('role', info ? 'status' : 'alert');
-    const t = document.createElement('span');
-    t.className = 'toast-title';
-    t.textContent = title;
-    const body = document.createElement('span');
-    body.textContent = text;
-    el.append(t, body);
-    el.addEventListener('click', () => el.remove());
-    toasts.append(el);
+    const t = el(info ? 'div.toast.info' : 'div.toast', { 'data-testid': 'toast', role: info ? 'status' : 'alert', onclick: () => t.remove() },
+      el('span.toast-title', null, title), el('span', null, text));
+    toasts.append(t);
     while (toasts.children.length > 4) toasts.firstElementChild.remove();
-    setTimeout(() => el.remove(), info ? 4000 : 9000);
+    setTimeout(() => t.remove(), info ? 4000 : 9000);
   }
   on('toast', toast);
-  on('error', (msg) => {
-    const field = msg.field ? ` (${msg.field})` : '';
-    const titles = {
-      invalid_value: `Not accepted${field}`,
-      needs_configure: `Needs a new run${field}`,
-      rate_limited: 'Too many commands',
-      diverged: 'Training diverged',
-    };
-    toast({ title: titles[msg.code] || `Error: ${msg.code}${field}`, text: msg.message });
-  });
+
+  // A refused command: its message beside the control it came from (the field's path, e.g.
+  // config.hidden.1 or hyper.eps, names it: [data-field]); a toast when no control shows it.
+  const bubble = $('[data-testid="control-error"]');
+  let marked = null;
+  function showError() {
+    const e = store.controlError;
+    marked?.removeAttribute('aria-invalid');
+    marked = null;
+    bubble.hidden = true;
+    if (!e) return;
+    const at = e.field && controlFor(e.field);
+    if (!at) {
+      const field = e.field ? ` (${e.field})` : '';
+      const titles = {
+        [ERROR.INVALID_VALUE]: `Not accepted${field}`,
+        [ERROR.NEEDS_CONFIGURE]: `Needs a new run${field}`,
+        [ERROR.RATE_LIMITED]: 'Too many commands',
+        [ERROR.DIVERGED]: 'Training diverged',
+      };
+      toast({ title: titles[e.code] || `Error: ${e.code}${field}`, text: e.message });
+      return;
+    }
+    marked = at;
+    at.setAttribute('aria-invalid', 'true');
+    bubble.textContent = e.message;
+    bubble.dataset.field = e.field;
+    bubble.hidden = false;
+    const r = at.getBoundingClientRect();
+    bubble.style.left = `${Math.max(8, Math.min(r.left, window.innerWidth - bubble.offsetWidth - 8))}px`;
+    bubble.style.top = `${r.bottom + 6}px`;
+  }
+  on('error', showError);
+  on('sent', () => { if (marked) showError(); });
+  bubble.addEventListener('click', () => { bubble.hidden = true; });
 
   // Divergence: plain words from the server's status message, and a way out.
   function showDivergence() {
@@ -94,9 +114,7 @@ export function initNotices() {
   on('frame', showDivergence);
   on('ready', showDivergence);
   banner.querySelector('[data-action="lower-lr"]').addEventListener('click', () => {
-    const lr = store.config?.learning_rate ?? 0.03;
-    const lower = pickLower(lr);
-    session.configure({ learning_rate: lower });
+    session.configure({ learning_rate: pickLower(store.config.learning_rate) });
   });
 
   on('url-notice', (problems) => {
@@ -115,9 +133,18 @@ function idleReason(reason) {
 
 function capitalise(s) { return s ? s[0].toUpperCase() + s.slice(1) : s; }
 
-/** A learning rate about ten times smaller, from the usual 1-3 ladder. */
+/** A learning rate about ten times smaller, from the learning-rate select's ladder. */
 function pickLower(lr) {
-  const ladder = [10, 3, 1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001, 0.00001];
-  const target = lr / 10;
-  return ladder.find((x) => x <= target * 1.0001) ?? 0.00001;
+  const ladder = within(LEARNING_RATES, 'learning_rate');
+  return ladder.findLast((x) => x <= (lr / 10) * 1.0001) ?? ladder[0];
+}
+
+/** The visible control a field path names: the longest prefix with a [data-field]. */
+function controlFor(field) {
+  const parts = String(field).replace(/^config\./, '').split('.');
+  for (let n = parts.length; n > 0; n--) {
+    const c = $(`[data-field="${parts.slice(0, n).join('.')}"]`);
+    if (c?.getClientRects().length) return c;
+  }
+  return null;
 }

@@ -1,5 +1,6 @@
 // A small schematic of every dataset, drawn here so that each thumbnail needs no data from the
-// server. Orientation matches the output heatmap: x1 to the right, x2 up, domain [-6, 6]^2.
+// server. Orientation matches the output heatmap: x1 to the right, x2 up, over [-D, D]^2 with
+// D = ready.grid_domain (the schematics' coordinates are the datasets' own units).
 
 import { CLASS_CSS, diverging, rgbCss, MID } from '../colors.js';
 
@@ -87,21 +88,21 @@ const REGRESS = {
   },
 };
 
-/** Draw dataset `spec` ({name, kind, n_classes}) on a canvas of CSS size `size`. */
-export function drawThumbnail(canvas, spec, size) {
+/** Draw dataset `spec` ({name, kind, n_classes}) on a canvas of CSS size `size`, plane [-D, D]^2. */
+export function drawThumbnail(canvas, spec, size, D) {
   const dpr = Math.min(window.devicePixelRatio || 1, 3);
   canvas.width = Math.round(size * dpr); canvas.height = Math.round(size * dpr);
   const ctx = canvas.getContext('2d');
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const px = (x) => ((x + 6) / 12) * size;
-  const py = (y) => ((6 - y) / 12) * size;
+  const px = (x) => ((x + D) / (2 * D)) * size;
+  const py = (y) => ((D - y) / (2 * D)) * size;
   const r = rng(7);
   const regress = REGRESS[spec.name] || (spec.kind === 'regression' ? REGRESS.plane : null);
   if (regress) {
     const n = 24; const cell = size / n;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        const x = -6 + (j + 0.5) * (12 / n); const y = 6 - (i + 0.5) * (12 / n);
+        const x = -D + (j + 0.5) * (2 * D / n); const y = D - (i + 0.5) * (2 * D / n);
         ctx.fillStyle = rgbCss(diverging(regress(x, y)).map(Math.round));
         ctx.fillRect(j * cell, i * cell, cell + 0.5, cell + 0.5);
       }
@@ -112,7 +113,7 @@ export function drawThumbnail(canvas, spec, size) {
   ctx.fillRect(0, 0, size, size);
   const make = CLASSIFY[spec.name];
   const pts = make ? make(r) : Array.from({ length: 60 }, () => {
-    const x = r() * 12 - 6; const y = r() * 12 - 6;
+    const x = (r() * 2 - 1) * D; const y = (r() * 2 - 1) * D;
     return [x, y, Math.floor(r() * Math.max(2, spec.n_classes))];
   });
   const rad = Math.max(1.6, size / 34);
