@@ -113,7 +113,8 @@ class StepPhases:
     def update(self, **changes: Any) -> StepTrace | None:
         """Phase 3: the optimizer applies the gradient; the step and epoch counters advance and
         divergence is checked. Returns the step's trace: ``trace.update_flat`` is the applied
-        update, equal bit for bit to ``pending_update()`` and to params_after - params_before.
+        update, equal bit for bit to ``pending_update()``; params_after == params_before +
+        update, bit for bit.
 
         (Called with keyword arguments it is ``configure(**changes)``, its former name.)"""
         if changes:
