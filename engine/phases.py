@@ -33,6 +33,7 @@ import numpy as np
 from engine.trace import PendingStep, PhaseError, StepTrace
 
 if TYPE_CHECKING:
+    from engine.compare import ShadowOptimizers
     from engine.config import TrainingConfig
     from engine.network import MLP
     from engine.optimizers import Optimizer
@@ -56,7 +57,7 @@ class StepPhases:
     epoch: int
     divergence: Divergence | None
     last_trace: StepTrace | None
-    shadows: Any
+    shadows: ShadowOptimizers | None
     _pending: PendingStep | None
     _order: Array  # the batch order, reshuffled in place every pass
     _cursor: int  # where the next batch starts in it
