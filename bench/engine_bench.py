@@ -133,6 +133,22 @@ def stepper(trainer: Trainer) -> Callable[[int], None]:
     return run
 
 
+def phased_stepper(trainer: Trainer) -> Callable[[int], None]:
+    """n steps taken apart: forward(), backward(), pending_update(), update(), as a page stepping
+    by phase asks for them (each phase its own call, the pending update computed once)."""
+    forward, backward, pending, update = (trainer.forward, trainer.backward,
+                                          trainer.pending_update, trainer.update)
+
+    def run(steps: int) -> None:
+        for _ in range(steps):
+            forward()
+            backward()
+            pending()
+            update()
+
+    return run
+
+
 # ---- measurements ------------------------------------------------------------------------------
 
 
@@ -167,6 +183,22 @@ def bench_steps(config: TrainingConfig, steps: int, repeats: int) -> dict[str, f
         "ratio_hi": max(ratios),
         "loss_err": err,
     }
+
+
+def bench_phases(steps: int, repeats: int) -> tuple[float, float]:
+    """Median steps/s of the default run stepped by phases, and its time per step over
+    step()'s (alternating, like bench_steps)."""
+    whole, phased = Trainer(), Trainer()
+    by_step, by_phase = stepper(whole), phased_stepper(phased)
+    by_step(steps // 5)
+    by_phase(steps // 5)
+    rates, ratios = [], []
+    for _ in range(repeats):
+        sr = per_second(by_step, steps)
+        pr = per_second(by_phase, steps)
+        rates.append(pr)
+        ratios.append(sr / pr)
+    return statistics.median(rates), statistics.median(ratios)
 
 
 def bench_grid(repeats: int, calls: int = 200, n: int = 64) -> float:
@@ -258,9 +290,12 @@ def main() -> None:
         r = results[name] = bench_steps(config, args.steps, args.repeats)
         print(f"{name:38} {r['trainer']:15,.0f} {r['bare']:13,.0f} {r['ratio']:13.2f} "
               f"{r['ratio_lo']:6.2f}..{r['ratio_hi']:<4.2f} {r['loss_err']:11.1e}")
+    phase_rate, phase_ratio = bench_phases(args.steps, args.repeats)
+    print(f"\ndefault, stepped by phases (forward, backward, pending_update, update): "
+          f"{phase_rate:,.0f} steps/s, {phase_ratio:.2f} x the time of step()")
     grid_ms = bench_grid(args.repeats)
     held, peak, nbytes = bench_memory()
-    print(f"\nevaluate_grid, default network, 64x64 grid, every neuron: {grid_ms:.3f} ms")
+    print(f"evaluate_grid, default network, 64x64 grid, every neuron: {grid_ms:.3f} ms")
     print(f"default trainer, constructed + 1000 steps: {held:.3f} MB held, {peak:.3f} MB peak "
           f"(tracemalloc); {nbytes:.3f} MB in its arrays (sum of nbytes)")
     default = results[DEFAULT]

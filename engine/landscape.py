@@ -34,7 +34,7 @@ from engine.trainer import Trainer
 Array = np.ndarray
 MAX_SIZE = 201
 MAX_SPAN = 100.0
-CHUNK_BYTES = 16_000_000  # bound on one layer's activations for a chunk of grid points
+CHUNK_BYTES = 16_000_000  # bound on one layer's arrays for a chunk of grid points
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,7 +65,8 @@ def loss_landscape(
     seed: int = 0,
 ) -> Landscape:
     """The landscape around the trainer's current parameters; ``path``: (T, P) parameter vectors
-    (required for pca, projected onto the plane if given). ValueError names the field."""
+    (required for pca, projected onto the plane if given; its SVD costs O(T P min(T, P)), so
+    pass a few hundred saved points, not every step). ValueError names the field."""
     if isinstance(size, bool) or not isinstance(size, int | np.integer) \
             or not 2 <= size <= MAX_SIZE:
         raise ValueError(f"size: must be an integer from 2 to {MAX_SIZE}; got {size!r}")
@@ -169,7 +170,8 @@ def _batched_loss(trainer: Trainer) -> Callable[[Array, Array, Array, Array, Arr
     F, Y = trainer.F_train, trainer.Y_train
     values = get_loss(trainer.config.loss).values
     fs = [None if act.name == "linear" else act.f for act in net.layer_activations]
-    per_point = len(F) * max(net.sizes) * 8
+    # bytes per grid point: one layer's activations and its stack of weights
+    per_point = 8 * (len(F) * max(net.sizes) + max(W.size for W in net.weights))
     chunk = max(1, CHUNK_BYTES // per_point)
 
     def evaluate(theta: Array, d1: Array, d2: Array, a: Array, b: Array) -> Array:

@@ -33,6 +33,7 @@ import numpy as np
 from engine.trace import PendingStep, PhaseError, StepTrace
 
 if TYPE_CHECKING:
+    from engine.compare import ShadowOptimizers
     from engine.config import TrainingConfig
     from engine.network import MLP
     from engine.optimizers import Optimizer
@@ -56,7 +57,7 @@ class StepPhases:
     epoch: int
     divergence: Divergence | None
     last_trace: StepTrace | None
-    shadows: Any
+    shadows: ShadowOptimizers | None
     _pending: PendingStep | None
     _order: Array  # the batch order, reshuffled in place every pass
     _cursor: int  # where the next batch starts in it
@@ -113,7 +114,8 @@ class StepPhases:
     def update(self, **changes: Any) -> StepTrace | None:
         """Phase 3: the optimizer applies the gradient; the step and epoch counters advance and
         divergence is checked. Returns the step's trace: ``trace.update_flat`` is the applied
-        update, equal bit for bit to ``pending_update()`` and to params_after - params_before.
+        update, equal bit for bit to ``pending_update()``; params_after == params_before +
+        update, bit for bit.
 
         (Called with keyword arguments it is ``configure(**changes)``, its former name.)"""
         if changes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from engine.optimizers import make_optimizer
 from engine.phases import StepPhases
 from engine.regularization import get_regularizer
 from engine.trace import Divergence, PendingStep, PhaseError, StepTrace
+
+if TYPE_CHECKING:
+    from engine.compare import ShadowOptimizers
 
 Array = np.ndarray
 
@@ -81,7 +84,7 @@ class Trainer(StepPhases):
         self._everything.flags.writeable = False
         # Optimizers that shadow the run (engine.compare), fed every applied gradient once
         # tracking is switched on; None: not tracked (they cost one update each per step).
-        self.shadows: Any = None
+        self.shadows: ShadowOptimizers | None = None
         self.reset()
 
     # ---- the run -------------------------------------------------------------------------

@@ -273,8 +273,15 @@ def _paths(node, prefix=()) -> list[tuple]:
 @st.composite
 def damaged(draw) -> dict:
     data = copy.deepcopy(draw(st.sampled_from(BASES)))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(data)[1:]))
+    for _ in range(draw(st.sampled_from([1, 1, 2, 3]))):
+        paths = _paths(data)[1:]
+        # often the arrays and counters, or the first check to fail (the config) hides the rest
+        focus = draw(st.sampled_from(["any", "arrays", "numbers"]))
+        if focus == "arrays":
+            paths = [p for p in paths if isinstance(_at(data, p), str) and len(_at(data, p)) > 40]
+        elif focus == "numbers":
+            paths = [p for p in paths if p[0] != "config" and type(_at(data, p)) is int]
+        path = draw(st.sampled_from(paths))
         *parents, last = path
         parent = data
         for key in parents:
@@ -294,6 +301,12 @@ def damaged(draw) -> dict:
                                             ).decode()
         else:
             parent[last] = draw(JSON)
+    return data
+
+
+def _at(data, path: tuple):
+    for key in path:
+        data = data[key]
     return data
 
 
