@@ -14,18 +14,29 @@ export const PROTOCOL_VERSION = 1;
 export const COMMAND = Object.freeze({
   CONFIGURE: 'configure', PLAY: 'play', PAUSE: 'pause', STEP: 'step', RESET: 'reset', SET: 'set',
   SPEED: 'speed', SET_WEIGHT: 'set_weight', SET_BIAS: 'set_bias', EXPLAIN: 'explain',
+  PHASE: 'phase', COMPARE_UPDATES: 'compare_updates', GRADCHECK: 'gradcheck',
+  SUGGEST_LEARNING_RATE: 'suggest_learning_rate', SNAPSHOT: 'snapshot', RESTORE: 'restore',
+  ROOM_OPEN: 'room_open', ROOM_JOIN: 'room_join', ROOM_RESUME: 'room_resume',
+  ROOM_COPY: 'room_copy', ROOM_CLOSE: 'room_close', ROOM_LEAVE: 'room_leave',
+  POLL_OPEN: 'poll_open', VOTE: 'vote', POLL_CLOSE: 'poll_close', VIEW: 'view',
+  LAB_SURFACE: 'lab_surface', LAB_RUN: 'lab_run', LANDSCAPE: 'landscape',
 });
 
 /** Server -> client JSON message types. */
 export const MESSAGE = Object.freeze({
   HELLO: 'hello', READY: 'ready', STATUS: 'status', ERROR: 'error', EXPLANATION: 'explanation',
+  UPDATES_COMPARED: 'updates_compared', GRADCHECK: 'gradcheck', HEALTH: 'health',
+  LEARNING_RATE_SUGGESTION: 'learning_rate_suggestion', SNAPSHOT: 'snapshot', ROOM: 'room',
+  POLL: 'poll', POLL_RESULTS: 'poll_results', VOTED: 'voted', VIEW: 'view',
+  LAB_SURFACE: 'lab_surface', LAB_PATHS: 'lab_paths', LANDSCAPE: 'landscape',
 });
 
 /** The `code` of an `error` message (codes.py ErrorCode). */
 export const ERROR = Object.freeze({
   BAD_JSON: 'bad_json', BAD_MESSAGE: 'bad_message', UNKNOWN_TYPE: 'unknown_type',
   INVALID_VALUE: 'invalid_value', NEEDS_CONFIGURE: 'needs_configure', RATE_LIMITED: 'rate_limited',
-  DIVERGED: 'diverged', INTERNAL: 'internal',
+  DIVERGED: 'diverged', INTERNAL: 'internal', WRONG_PHASE: 'wrong_phase', READ_ONLY: 'read_only',
+  ROOM: 'room',
 });
 
 /** Websocket close codes the server uses (codes.py CloseCode). */
