@@ -1,6 +1,7 @@
 // Keyboard (and presentation clickers, which send the same keys):
 //   space  play / pause       right arrow  one step       r  reset       p  projector mode
 //   e  one epoch              x  one example, explained  (after an idle close: any key reconnects)
+//   n  the next phase of the step (forward, backward, update), held until the next press
 
 import { store, emit } from './store.js';
 import * as session from './session.js';
@@ -38,6 +39,9 @@ export function initKeyboard() {
         break;
       case 'x': case 'X':
         emit('explain-toggle');
+        break;
+      case 'n': case 'N':
+        session.phase();
         break;
       case 'e': case 'E':
         session.stepEpoch();

@@ -13,6 +13,7 @@ import { initCharts } from './views/charts.js';
 import { initMetrics } from './views/metrics.js';
 import { initNotices } from './views/notices.js';
 import { initKeyboard } from './keyboard.js';
+import { initPhase } from './views/phase.js';
 import { installDebugHook } from './debug.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
@@ -48,6 +49,7 @@ function main() {
   initCharts();
   initMetrics();
   initEdgeMode();
+  initPhase();
   initKeyboard();
   on('ui', applyUi);
   // Every control a lesson link may hide (hide=...), by its data-ctl name.

@@ -40,6 +40,11 @@ const ON_MESSAGE = {
   [MESSAGE.STATUS]: (msg) => dispatch('status', msg),
   [MESSAGE.ERROR]: onError,
   [MESSAGE.EXPLANATION]: (msg) => dispatch('explanation', msg),
+  // The step taken apart and the learning-rate lesson: kept in store.answers by type.
+  [MESSAGE.UPDATES_COMPARED]: (msg) => dispatch('answer', msg),
+  [MESSAGE.GRADCHECK]: (msg) => dispatch('answer', msg),
+  [MESSAGE.HEALTH]: (msg) => dispatch('answer', msg),
+  [MESSAGE.LEARNING_RATE_SUGGESTION]: (msg) => dispatch('answer', msg),
 };
 
 function onMessage(msg) {
@@ -148,6 +153,11 @@ export function set(changes) {
 }
 
 export function play() {
+  // At 1 step/s or slower a step is played phase by phase, each held at least the dwell.
+  if (typeof store.speed === 'number' && store.speed <= 1 && !store.diverged) {
+    dispatch('phasePlay', true);
+    return;
+  }
   if (store.diverged) {
     emit('toast', { title: 'Training diverged', text: 'Lower the learning rate and reset (or change the configuration) before playing again.' });
     return;
@@ -155,8 +165,18 @@ export function play() {
   send(COMMAND.PLAY);
 }
 
-export const pause = () => send(COMMAND.PAUSE);
+export function pause() {
+  if (store.phasePlay) { dispatch('phasePlay', false); return null; }
+  return send(COMMAND.PAUSE);
+}
 export const togglePlay = () => (desiredRunning() ? pause() : play());
+
+/** The next phase of the current step (forward -> backward -> update), or the phases up to `to`. */
+export const phase = (to) => send(COMMAND.PHASE, to ? { to } : {});
+export const compareUpdates = () => send(COMMAND.COMPARE_UPDATES);
+/** dL/dparam by backprop and by finite differences: a weight {layer, from, to} or a bias {layer, neuron}. */
+export const gradcheck = (where) => send(COMMAND.GRADCHECK, where);
+export const suggestLearningRate = () => send(COMMAND.SUGGEST_LEARNING_RATE);
 
 /** `n` updates (one is animated). */
 export const step = (n = 1) => send(COMMAND.STEP, { n }, { n });

@@ -25,6 +25,10 @@ export const store = {
   layout: null,           // flat parameter layout (protocol.paramLayout)
   kind: 'classification',
   frame: null,            // the newest decoded frame {header, arrays, meta}
+  prevFrame: null,        // the frame before it (a step's animation shows its numbers until the update)
+  phase: null,            // the phase a step taken apart holds: 'forward' | 'backward' | 'update' | null
+  phasePlay: false,       // playing by phases (the page sends `phase` at the dwell interval)
+  answers: {},            // the last updates_compared, gradcheck, health, learning_rate_suggestion
   frames: 0,
   frameBytes: 0,
   history: createHistory(), // every frame's losses and gradient norms, for the charts
@@ -44,7 +48,8 @@ export const store = {
   explain: CLOSED_EXPLAINER, // one example, explained: {open, index, asked, msg, atStep, fresh, sel}
   explanation: null,      // the last `explanation`
   ui: {
-    edgeMode: 'weight',   // weight | gradient | update
+    edgeMode: 'weight',   // weight | gradient | update | pending | momentum | m_hat | v_hat | adam_step
+    dwell: 1,             // seconds each phase is held when playing by phases or animating a step
     showTest: false,
     discretize: false,
     logScale: true,
@@ -109,6 +114,7 @@ function commitKeys(p, keys = store.explicit) {
 
 export const desiredSpeed = () => pendingOf(C.SPEED).at(-1)?.speed ?? store.speed;
 export function desiredRunning() {
+  if (store.phasePlay) return true;
   const last = pendingOf(C.PLAY, C.PAUSE).at(-1);
   return last ? last.type === C.PLAY : store.running;
 }
@@ -185,6 +191,10 @@ const REDUCERS = {
     s.running = msg.state === 'running';
     s.diverged = false;
     s.frame = null;
+    s.prevFrame = null;
+    s.phase = null;
+    s.phasePlay = false;
+    s.answers = {};
     s.anim = null;
     s.hover = null;
     s.inspect = null;
@@ -204,7 +214,11 @@ const REDUCERS = {
     const answered = h.ack === undefined ? null : answer(h.ack);
     s.frames++;
     s.frameBytes = bytes;
+    s.prevFrame = s.frame;
     s.frame = frame;
+    // A step taken apart holds its phase; a whole step (or play) shows no held phase.
+    s.phase = h.phase === 'forward' || h.phase === 'backward' || answered?.type === C.PHASE ? h.phase ?? null : null;
+    if (s.phase !== 'backward') delete s.answers.updates_compared;
     if (h.state) {
       s.running = h.state === 'running';
       s.diverged = h.state === 'diverged';
@@ -214,7 +228,8 @@ const REDUCERS = {
     // One Step (its answer is this frame), or playing slowly: show the step in four phases.
     const single = answered?.type === C.STEP && answered.n === 1;
     if (h.step === prevStep + 1 && h.state !== 'diverged' && (single || (s.running && isSlow()))) {
-      const duration = single ? SINGLE_STEP_MS : Math.min(SINGLE_STEP_MS, 900 / Math.max(s.speed, 0.1));
+      // One Step: every phase held at least the dwell (the shortest phase is a fifth of it).
+      const duration = single ? Math.max(SINGLE_STEP_MS, 5000 * s.ui.dwell) : Math.min(SINGLE_STEP_MS, 900 / Math.max(s.speed, 0.1));
       s.anim = { start: performance.now(), duration, step: h.step };
     } else if (h.step < prevStep) s.anim = null;
     return speed ? ['frame', 'speed'] : ['frame'];
@@ -270,6 +285,19 @@ const REDUCERS = {
   explain(changes) {
     store.explain = { ...store.explain, ...changes, ...(changes.open === false ? { asked: null } : {}) };
     return ['explain'];
+  },
+
+  /** An answer to a command of the step taken apart (updates_compared, gradcheck, ...). */
+  answer(msg) {
+    answer(msg.id);
+    store.answers = { ...store.answers, [msg.type]: msg };
+    return [msg.type];
+  },
+
+  /** Playing by phases starts or stops (views/phase.js runs the timer). */
+  phasePlay(on) {
+    store.phasePlay = !!on;
+    return ['phasePlay', 'status'];
   },
 
   ui(changes) {

@@ -12,7 +12,7 @@ import { setting, hyperSpec, fromText, describe } from './schema.js';
 
 const UI_KEYS = { edges: 'edgeMode', test: 'showTest', discretize: 'discretize', log: 'logScale', projector: 'presentation' };
 const UI_SCHEMA = {
-  edges: { enum: ['weight', 'gradient', 'update'] },
+  edges: { enum: ['weight', 'gradient', 'update', 'pending', 'momentum', 'm_hat', 'v_hat', 'adam_step'] },
   test: { type: 'boolean' }, discretize: { type: 'boolean' }, log: { type: 'boolean' }, projector: { type: 'boolean' },
 };
 

@@ -9,6 +9,10 @@ import { layerColor } from '../colors.js';
 import { fmtInt, fmtFull, fmtF32, fmtLossFull } from '../format.js';
 import * as session from '../session.js';
 import { el, $ } from '../dom.js';
+import { shownFrame } from './network-anim.js';
+
+/** While a step animates up to its update, the charts keep the drawing of the step before. */
+const held = () => shownFrame() !== store.frame;
 
 const TRAIN = '#1d2733';
 const TEST = '#8a3ffc';
@@ -65,6 +69,7 @@ export function initCharts() {
   });
 
   register('loss-chart', () => {
+    if (held()) return;
     const f = store.history.frames; const b = store.history.batch;
     loss.render([
       { x: b.col('step'), y: b.col('loss'), color: BATCH, width: 1, alpha: 0.7 },
@@ -74,7 +79,7 @@ export function initCharts() {
   });
   register('grad-chart', () => {
     const g = store.history.grads;
-    if (!g) return;
+    if (!g || held()) return;
     const series = [];
     for (let l = 0; l < store.history.layers; l++) {
       series.push({ x: g.col('step'), y: g.col(`g${l}`), color: layerColor(l, store.history.layers), width: 1.6 });

@@ -7,6 +7,7 @@ import { store, on, refuse, desired, desiredSpeed, desiredRunning, SLOW_SPEED } 
 import * as session from '../session.js';
 import { register, invalidate } from '../loop.js';
 import { fmtInt } from '../format.js';
+import { shownFrame } from './network-anim.js';
 import { el as h, $ } from '../dom.js';
 import { choices, hyperSpec, label, lossLabel, within, fromText, describe } from '../schema.js';
 
@@ -120,7 +121,7 @@ export function initControls() {
   on('ready', () => invalidate('transport'));
 
   register('transport', () => {
-    const head = store.frame?.header;
+    const head = shownFrame()?.header; // the step before, while a step animates up to its update
     el.stepCounter.textContent = fmtInt(head ? head.step : 0);
     el.epochCounter.textContent = fmtInt(head ? head.epoch : 0);
     const running = desiredRunning();

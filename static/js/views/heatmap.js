@@ -9,6 +9,7 @@ import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canv
 import { paintGrid, pointColor } from '../colors.js';
 import * as session from '../session.js';
 import { fmtTick } from '../format.js';
+import { shownFrame } from './network-anim.js';
 
 let canvas; let ctx; let readout;
 let size = { w: 0, h: 0, dpr: 1 };
@@ -137,7 +138,7 @@ function drawPoints() {
 function render() {
   if (!size.w) return;
   ctx.clearRect(0, 0, size.w, size.h);
-  const f = store.frame;
+  const f = shownFrame(); // the output before the update while a step animates
   const m = f?.meta.output_grid;
   if (f && m) {
     if (painted !== f) {
@@ -156,7 +157,7 @@ function render() {
   if (!store.ready) return;
   drawPoints();
   if (points?.width) ctx.drawImage(points, 0, 0, size.w, size.h);
-  drawBatch(f);
+  drawBatch(store.frame); // the batch of the step on show
   drawAxes();
 }
 

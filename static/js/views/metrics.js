@@ -6,6 +6,7 @@
 import { store, on } from '../store.js';
 import { register, invalidateFrame, invalidate } from '../loop.js';
 import { fmtLoss, fmtLossFull, fmtFull, fmtPct, NOT_FINITE } from '../format.js';
+import { shownFrame } from './network-anim.js';
 
 export function initMetrics() {
   const $ = (s) => document.querySelector(s);
@@ -17,7 +18,7 @@ export function initMetrics() {
   on('frame', () => invalidateFrame('metrics'));
   on('ready', () => invalidate('metrics'));
   register('metrics', () => {
-    const h = store.frame?.header;
+    const h = shownFrame()?.header; // the step before, while a step animates up to its update
     setLoss(trainLoss, h, h?.train_loss);
     setLoss(testLoss, h, h?.test_loss);
     const cls = store.kind === 'classification';

@@ -9,12 +9,14 @@
 import { store, isSlow, SLOW_SPEED } from '../store.js';
 import { fmtLoss, fmtInt } from '../format.js';
 import { lossLabel } from '../schema.js';
+import { heldCaption } from './phase.js';
 
+// The shortest phase is a fifth of the step, so a 5 s step holds every phase at least 1 s.
 const PHASES = [
-  { name: 'forward', from: 0, to: 0.34 },
-  { name: 'loss', from: 0.34, to: 0.48 },
-  { name: 'backward', from: 0.48, to: 0.84 },
-  { name: 'update', from: 0.84, to: 1 },
+  { name: 'forward', from: 0, to: 0.3 },
+  { name: 'loss', from: 0.3, to: 0.5 },
+  { name: 'backward', from: 0.5, to: 0.8 },
+  { name: 'update', from: 0.8, to: 1 },
 ];
 /** {phase, t (0..1 within the phase), p (0..1 overall)} or null when no animation runs. */
 export function animState(now) {
@@ -26,7 +28,24 @@ export function animState(now) {
   return { phase: ph.name, t: (p - ph.from) / (ph.to - ph.from), p };
 }
 
-const UPDATE_RULES = {
+/** The frame whose numbers are on show: while a step animates, the one before it until the
+ * update phase (the counter, losses, maps and charts change when the weights do). */
+export function shownFrame(now = performance.now()) {
+  const a = animState(now);
+  const prev = store.prevFrame;
+  if (a && a.phase !== 'update' && prev && store.frame && prev.header.step === store.frame.header.step - 1) return prev;
+  return store.frame;
+}
+
+/** When the animation of the newest step reaches its update (ms from now), or null. */
+export function msUntilUpdate(now = performance.now()) {
+  const a = store.anim;
+  if (!a) return null;
+  const t = a.start + a.duration * PHASES[3].from - now;
+  return t > 0 ? t : null;
+}
+
+export const UPDATE_RULES = {
   sgd: (h) => (h?.momentum > 0
     ? (h.nesterov ? 'Nesterov: v ← μv + g, w ← w − lr·(g + μv)' : 'momentum: v ← μv + g, w ← w − lr·v')
     : 'w ← w − lr · dL/dw'),
@@ -43,6 +62,7 @@ export function caption(anim) {
   const c = store.config;
   if (!h || !c) return { phase: 'idle', tag: 'Waiting', text: 'Connecting to the training server…' };
   const B = f.arrays.batch ? f.arrays.batch.length : 0;
+  if (store.phase && !anim) return heldCaption(store.phase, (UPDATE_RULES[c.optimizer] || UPDATE_RULES.sgd)(c.hyper), B);
   if (anim) {
     switch (anim.phase) {
       case 'forward':
@@ -50,7 +70,7 @@ export function caption(anim) {
       case 'loss':
         return { phase: 'loss', tag: '2 · Loss', text: `At the output the ${lossLabel(c.loss).toLowerCase()} of this batch is ${fmtLoss(h.batch_loss)}.` };
       case 'backward':
-        return { phase: 'backward', tag: '3 · Backward', text: 'The error flows back from the loss: each edge gets its gradient dL/dw (brighter = larger |gradient|).' };
+        return { phase: 'backward', tag: '3 · Backward', text: 'The error flows back from the loss: each edge gets its gradient dL/dw (purple / green, thicker = larger). Nothing has changed yet.' };
       default: {
         const rule = (UPDATE_RULES[c.optimizer] || UPDATE_RULES.sgd)(c.hyper);
         return { phase: 'update', tag: '4 · Update', text: `Every weight moves: ${rule}, lr = ${c.learning_rate}.` };

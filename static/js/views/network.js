@@ -7,7 +7,8 @@ import { store, on, dispatch, isSlow } from '../store.js';
 import { register, invalidate, invalidateFrame } from '../loop.js';
 import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canvas.js';
 import { computeLayout, edgePath, hitTest, bezier } from './network-layout.js';
-import { animState, caption } from './network-anim.js';
+import { animState, caption, shownFrame } from './network-anim.js';
+import { EDGE_MODES, PALETTES, edgeValues, shownMode } from './edge-values.js';
 import { paintGrid, divergingLut, rgbCss, NEG, POS } from '../colors.js';
 import { fmtNum, fmtLoss } from '../format.js';
 import { initLayerControls, placeLayerControls } from './layers.js';
@@ -147,14 +148,19 @@ function render(now) {
   const frame = store.frame;
   ctx.clearRect(0, 0, size.w, size.h);
   if (!layout || !frame || !store.layout) return;
-  if (paintedFrame !== frame) paintMaps(frame);
   const anim = animState(now);
+  // The neurons' maps are the weights' of the phase on show (before the update while animating).
+  const mapsFrame = shownFrame(now);
+  if (paintedFrame !== mapsFrame) paintMaps(mapsFrame);
   if (anim) invalidate('network', 'caption');
   const a = frame.arrays;
   const nW = store.layout.nWeights;
   const params = a.params; const grads = a.grads; const updates = a.updates;
   const lw = lineScale();
-  const mode = store.ui.edgeMode;
+  const mode = shownMode();
+  const vals = edgeValues(mode);
+  const vMax = vals ? maxAbs(vals, nW) : 0;
+  const pal = EDGE_MODES[mode].palette;
   const gMax = grads ? maxAbs(grads, nW) : 0;
   const uMax = updates ? maxAbs(updates, nW) : 0;
   const fastGlow = !anim && store.running && !isSlow() && mode === 'weight';
@@ -170,14 +176,13 @@ function render(now) {
     const u = updates ? updates[idx] : 0;
     let st;
     if (anim) st = animatedEdge(anim, e.l, L, w - u, w, g, u, gMax, uMax);
-    else if (mode === 'gradient') st = relStyle(g, gMax);
-    else if (mode === 'update') st = relStyle(u, uMax);
+    else if (mode !== 'weight') st = { ...relStyle(vals[idx], vMax), pal };
     else {
       st = weightStyle(w);
       if (fastGlow && gMax > 0) st.alpha = 0.15 + 0.85 * Math.sqrt(Math.abs(g) / gMax);
     }
     if (!(st.alpha > 0.02)) continue;
-    const key = `${st.v < 0 ? 0 : 1}|${Math.round(st.width * lw * 4)}|${Math.round(st.alpha * 20)}`;
+    const key = `${st.pal || 'weight'}|${st.v < 0 ? 0 : 1}|${Math.round(st.width * lw * 4)}|${Math.round(st.alpha * 20)}`;
     let path = buckets.get(key);
     if (!path) { path = new Path2D(); buckets.set(key, path); }
     path.moveTo(e.x0, e.y0);
@@ -185,9 +190,10 @@ function render(now) {
   }
   ctx.lineCap = 'round';
   for (const [key, path] of buckets) {
-    const [sign, wq, aq] = key.split('|').map(Number);
-    ctx.strokeStyle = rgbCss(sign ? POS : NEG, aq / 20);
-    ctx.lineWidth = wq / 4;
+    ctx.lineWidth = Number(key.split('|')[2]) / 4;
+    const [p, sign, wq, aq] = key.split('|');
+    const colours = PALETTES[p];
+    ctx.strokeStyle = rgbCss(Number(sign) ? colours.pos : colours.neg, Number(aq) / 20);
     ctx.stroke(path);
   }
   if (anim) drawPulses(anim, L, lw);
@@ -204,7 +210,7 @@ function render(now) {
 
   // --- neurons ---
   drawNeurons(anim, lw, hl, grads);
-  updateLegend(mode, gMax, uMax, fastGlow, anim);
+  updateLegend(mode, vMax, fastGlow, anim);
 }
 
 function weightStyle(w) {
@@ -228,7 +234,7 @@ function animatedEdge(anim, l, L, old, w, g, u, gMax, uMax) {
     case 'loss': return weightStyle(old);
     case 'backward': {
       const P = L - anim.t * L;
-      if (l + 1 > P) return relStyle(g, gMax);
+      if (l + 1 > P) return { ...relStyle(g, gMax), pal: 'gradient' };
       const s = weightStyle(old); s.alpha = 0.25;
       return s;
     }
@@ -346,28 +352,29 @@ function drawLossLabel(anim, lw) {
   ctx.globalAlpha = 1;
 }
 
-function updateLegend(mode, gMax, uMax, fastGlow, anim) {
-  let text;
-  if (anim) text = `anim|${anim.phase}`;
-  else text = `${mode}|${fastGlow}|${mode === 'gradient' ? fmtNum(gMax, 2) : mode === 'update' ? fmtNum(uMax, 2) : ''}`;
+function updateLegend(mode, vMax, fastGlow, anim) {
+  const m = anim ? (anim.phase === 'backward' ? 'gradient' : 'weight') : mode;
+  const text = `${anim ? `anim|${anim.phase}` : mode}|${fastGlow}|${fmtNum(vMax, 2)}`;
   if (text === legendKey) return;
   legendKey = text;
   const el = document.querySelector('#edge-legend');
-  const what = anim
-    ? { forward: 'weight', loss: 'weight', backward: 'dL/dw', update: 'weight (updated)' }[anim.phase]
-    : { weight: 'weight', gradient: 'dL/dw', update: 'Δw' }[mode];
-  let size_ = mode === 'weight' || anim ? 'thickness = size' : `thickness = size (max ${mode === 'gradient' ? fmtNum(gMax, 2) : fmtNum(uMax, 2)})`;
+  const spec = EDGE_MODES[m];
+  const what = anim?.phase === 'update' ? 'weight (updated)' : spec.what;
+  let size_ = m === 'weight' ? 'thickness = size' : `thickness = size (max ${fmtNum(vMax, 2)})`;
   if (fastGlow) size_ += ' · brightness = |dL/dw|';
   const mk = (cls, label) => h('span', null, h(`span.sw.${cls}`), label);
-  el.replaceChildren(mk('neg', 'negative'), mk('pos', `positive ${what}`), size_);
+  const [neg, pos] = spec.signs ?? ['negative', `positive ${what}`];
+  const grad = spec.palette === 'gradient';
+  const parts = [h('b', null, `${what}: `), mk(grad ? 'gneg' : 'neg', neg), mk(grad ? 'gpos' : 'pos', pos), size_];
+  el.replaceChildren(grad ? h('span.grad-legend', { 'data-testid': 'gradient-legend' }, ...parts) : h('span', null, ...parts));
 }
 
 function renderCaption() {
   const c = caption(animState(performance.now()));
-  const key = `${c.phase}|${c.tag}|${c.text}`;
+  const key = `${c.phase}|${c.tag}|${c.text}|${c.next}`;
   if (key === captionKey) return;
   captionKey = key;
   const el = document.querySelector('[data-testid="phase-caption"]');
   el.dataset.phase = c.phase;
-  el.replaceChildren(h('span.phase-tag', null, c.tag), h('span', null, c.text));
+  el.replaceChildren(h('span.phase-tag', null, c.tag), h('span', null, c.text, ...(c.next ? [' ', h('span.phase-next', null, c.next)] : [])));
 }
