@@ -1,7 +1,8 @@
-// Number formatting. Summaries get 5 significant digits; readouts get the full float64 value.
+// Number formatting. Everything on show gets 4 significant digits; the exact float64 value
+// (fmtFull) goes in titles and on a click.
 
-/** A loss or other summary: 5 significant digits, exponent for very small or large values. */
-export function fmtNum(x, digits = 5) {
+/** A loss or other summary: 4 significant digits, exponent for very small or large values. */
+export function fmtNum(x, digits = 4) {
   if (x === null || x === undefined) return '–';
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
@@ -14,8 +15,8 @@ export function fmtNum(x, digits = 5) {
 /** What a loss that is not a finite number (null in a frame: NaN or Inf) is shown as, everywhere. */
 export const NOT_FINITE = '—';
 
-/** A loss to 5 significant digits; a non-finite one (null, NaN, Inf) as NOT_FINITE. */
-export function fmtLoss(x, digits = 5) {
+/** A loss to 4 significant digits; a non-finite one (null, NaN, Inf) as NOT_FINITE. */
+export function fmtLoss(x, digits = 4) {
   if (x === null || x === undefined || !Number.isFinite(x)) return NOT_FINITE;
   return fmtNum(x, digits);
 }

@@ -14,6 +14,7 @@ import { initMetrics } from './views/metrics.js';
 import { initNotices } from './views/notices.js';
 import { initKeyboard } from './keyboard.js';
 import { initPhase } from './views/phase.js';
+import { initCompare } from './views/compare.js';
 import { installDebugHook } from './debug.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
@@ -50,6 +51,7 @@ function main() {
   initMetrics();
   initEdgeMode();
   initPhase();
+  initCompare();
   initKeyboard();
   on('ui', applyUi);
   // Every control a lesson link may hide (hide=...), by its data-ctl name.

@@ -6,7 +6,7 @@ import { store, on } from '../store.js';
 import { register, invalidate, invalidateFrame } from '../loop.js';
 import { LineChart, nearestIndex } from './chart.js';
 import { layerColor } from '../colors.js';
-import { fmtInt, fmtFull, fmtF32, fmtLossFull } from '../format.js';
+import { fmtInt, fmtNum, fmtLoss } from '../format.js';
 import * as session from '../session.js';
 import { el, $ } from '../dom.js';
 import { shownFrame } from './network-anim.js';
@@ -36,13 +36,13 @@ export function initCharts() {
       if (!f.n) return null;
       const i = nearestIndex(f.col('step'), x);
       const lines = [`step ${fmtInt(f.cols.step[i])}`,
-        `train loss ${fmtLossFull(f.cols.train[i])}`, `test loss ${fmtLossFull(f.cols.test[i])}`];
+        `train loss ${fmtLoss(f.cols.train[i])}`, `test loss ${fmtLoss(f.cols.test[i])}`];
       if (Number.isFinite(f.cols.trainAcc[i])) lines.push(`accuracy ${(100 * f.cols.trainAcc[i]).toFixed(2)}% / ${(100 * f.cols.testAcc[i]).toFixed(2)}%`);
       const b = store.history.batch;
       if (b.n) {
         const k = nearestIndex(b.col('step'), x);
         const v = b.cols.loss[k];
-        lines.push(`batch loss at step ${fmtInt(b.cols.step[k])}: ${Number.isFinite(v) ? fmtF32(v) : fmtLossFull(v)}`);
+        lines.push(`batch loss at step ${fmtInt(b.cols.step[k])}: ${fmtLoss(v)}`);
       }
       return lines;
     },
@@ -54,7 +54,7 @@ export function initCharts() {
       if (!g?.n) return null;
       const i = nearestIndex(g.col('step'), x);
       const lines = [`step ${fmtInt(g.cols.step[i])}`];
-      for (let l = 0; l < store.history.layers; l++) lines.push(`${layerName(l)}: ${fmtFull(g.cols[`g${l}`][i])}`);
+      for (let l = 0; l < store.history.layers; l++) lines.push(`${layerName(l)}: ${fmtNum(g.cols[`g${l}`][i])}`);
       return lines;
     },
   });

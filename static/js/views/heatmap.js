@@ -10,6 +10,7 @@ import { paintGrid, pointColor } from '../colors.js';
 import * as session from '../session.js';
 import { fmtTick } from '../format.js';
 import { shownFrame } from './network-anim.js';
+import { describeOutput, initHeatLegend } from './heat-legend.js';
 
 let canvas; let ctx; let readout;
 let size = { w: 0, h: 0, dpr: 1 };
@@ -65,6 +66,7 @@ export function initHeatmap() {
     if (k >= 0) emit('explain-open', k);
   });
   register('heatmap', render);
+  initHeatLegend();
 }
 
 const domain = () => store.ready.grid_domain;
@@ -85,7 +87,7 @@ function trainPointAt(px, py, slack) {
 }
 
 function valueAt(px, py) {
-  const f = store.frame;
+  const f = shownFrame();
   const m = f?.meta.output_grid;
   if (!m) return '';
   const [G, , C] = m.shape;
@@ -95,9 +97,7 @@ function valueAt(px, py) {
   const x1 = -D + (2 * D * px) / size.w; const x2 = D - (2 * D * py) / size.h;
   const q = f.arrays.output_grid;
   const val = (k) => m.lo + ((m.hi - m.lo) * q[(r * G + c) * C + k]) / 255;
-  let out;
-  if (C === 1) out = `${store.kind === 'regression' ? 'output' : 'score'} ≈ ${val(0).toFixed(3)}`;
-  else out = Array.from({ length: C }, (_, k) => `p${k} ≈ ${val(k).toFixed(2)}`).join(' ');
+  const out = describeOutput(Array.from({ length: C }, (_, k) => val(k)));
   return `x₁ ${x1.toFixed(2)}, x₂ ${x2.toFixed(2)} → ${out}`;
 }
 

@@ -4,7 +4,8 @@
 
 import { store, on, dispatch, refuse, sameTarget } from '../store.js';
 import { weightIndex, biasIndex } from '../protocol.js';
-import { fmtFull } from '../format.js';
+import { fmtFull, fmtNum } from '../format.js';
+import { gradcheckBox } from './gradcheck.js';
 import { gridSurface } from '../canvas.js';
 import { paintGrid } from '../colors.js';
 import * as session from '../session.js';
@@ -26,10 +27,17 @@ let built = null;      // the {target, pinned} the DOM was built for
 let cells = [];        // [{get: () => number, td}]
 let mapCanvas = null;
 let edit = null;       // the pinned inspector's value field {input, idx}
+let builtNames = '';   // the frame's arrays the rows were built for
+
+const arrayNames = () => Object.keys(store.frame?.arrays ?? {}).filter((n) => n === 'pending' || n.startsWith('state.')).join();
 
 export function initInspector() {
   box = $('[data-testid="inspector"]');
-  on('frame', () => { if (built) refresh(); });
+  on('frame', () => {
+    if (!built) return;
+    if (arrayNames() !== builtNames) build(); // a phase brought (or took) the pending update
+    refresh();
+  });
   on('inspect', show);
   // A refused edit: the field shows the server's value again.
   on('error', () => { if (edit && store.controlError?.field === 'value') edit.input.value = fmtFull(store.frame.arrays.params[edit.idx]); });
@@ -84,11 +92,15 @@ function build() {
   const idx = edge ? weightIndex(store.layout, t.l, t.i, t.j) : biasIndex(store.layout, t.l - 1, t.j);
   const w = edge ? 'w' : 'b';
   edit = null;
+  builtNames = arrayNames();
   const rows = [
     [edge ? 'weight w' : 'bias b', 'params'], [`gradient dL/d${w}`, 'grads'], [`last update Δ${w}`, 'updates'],
+    ...(store.frame.arrays.pending ? [[`pending update Δ${w}`, 'pending']] : []),
     ...Object.keys(store.frame.arrays).filter((n) => n.startsWith('state.')).map((n) => [STATE_LABELS[n.slice(6)] || n.slice(6), n]),
   ];
-  cells = rows.map(([, name]) => ({ get: () => store.frame.arrays[name]?.[idx], td: el('td') }));
+  // 4 significant digits; the exact float64 value in the title and on a click (and copied).
+  cells = rows.map(([, name]) => ({ get: () => store.frame.arrays[name]?.[idx], td: el('td.num', { 'data-testid': `inspect-${name.replace('.', '-')}` }) }));
+  for (const c of cells) c.td.addEventListener('click', () => { c.td.classList.toggle('exact'); refresh(); });
   mapCanvas = edge ? null : el('canvas.big-map', { 'data-testid': 'neuron-map' });
   box.replaceChildren(
     el('h4', null, el('span', null, edge ? `Edge ${neuronName(t.l, t.i)} → ${neuronName(t.l + 1, t.j)}` : `${neuronName(t.l, t.j)}${act ? ` (${act})` : ''}`),
@@ -97,6 +109,7 @@ function build() {
       : 'This neuron\'s activation over the input plane (x₁ right, x₂ up).')]),
     el('table', null, ...rows.map(([text], k) => el('tr', null, el('td', null, text), cells[k].td))),
     built.pinned ? editForm(t, idx) : el('div.sub', null, `Click to pin and edit the ${edge ? 'weight' : 'bias'}.`),
+    ...(built.pinned ? [gradcheckBox(t)] : []),
   );
 }
 
@@ -121,7 +134,11 @@ function editForm(t, idx) {
 
 function refresh() {
   if (!built || !store.frame) return;
-  for (const c of cells) c.td.textContent = fmtFull(c.get());
+  for (const c of cells) {
+    const v = c.get();
+    c.td.textContent = c.td.classList.contains('exact') ? fmtFull(v) : fmtNum(v, 4);
+    c.td.title = `${fmtFull(v)} (click: exact value)`;
+  }
   if (built.target.kind === 'node' && mapCanvas) drawMap(built.target);
 }
 

@@ -15,12 +15,18 @@ export function initMetrics() {
   const trainAcc = $('[data-testid="train-accuracy"]');
   const testAcc = $('[data-testid="test-accuracy"]');
   const accRow = $('[data-testid="accuracy-box"]');
+  const penalty = $('[data-testid="penalty"]');
+  const penaltyBox = $('[data-testid="penalty-box"]');
   on('frame', () => invalidateFrame('metrics'));
   on('ready', () => invalidate('metrics'));
+  on('config', () => invalidate('metrics'));
   register('metrics', () => {
     const h = shownFrame()?.header; // the step before, while a step animates up to its update
     setLoss(trainLoss, h, h?.train_loss);
     setLoss(testLoss, h, h?.test_loss);
+    // The regularization term beside the data losses (it is not in them; the gradient has it).
+    penaltyBox.hidden = !h || (store.config?.regularization ?? 'none') === 'none';
+    if (!penaltyBox.hidden) setLoss(penalty, h, h.penalty);
     const cls = store.kind === 'classification';
     accRow.hidden = !cls;
     if (cls) {

@@ -10,6 +10,7 @@ import { invalidate } from '../loop.js';
 import { msUntilUpdate } from './network-anim.js';
 import { fmtLoss, fmtInt } from '../format.js';
 import { $ } from '../dom.js';
+import { edgeValues } from './edge-values.js';
 
 export const DWELLS = [0.5, 1, 1.5, 2, 3, 5];
 const NUMBER_VIEWS = ['transport', 'metrics', 'heatmap', 'loss-chart', 'grad-chart', 'network'];
@@ -71,6 +72,8 @@ export function initPhase() {
     playBtn.textContent = store.phasePlay ? '❚❚ phases' : '▶ by phases';
     dwell.value = String(store.ui.dwell);
     document.body.dataset.phase = store.phase ?? '';
+    // Edge modes the newest frame has values for (pending: after backward; the optimizer's state).
+    for (const b of document.querySelectorAll('[data-testid="edge-mode"] [data-mode]')) b.hidden = !edgeValues(b.dataset.mode);
   };
   for (const topic of ['connection', 'ready', 'status', 'ui', 'phasePlay']) on(topic, sync);
 
