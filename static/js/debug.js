@@ -10,11 +10,13 @@
 //   chartTicks()    the tick values each chart last drew: {loss: {x, y}, grad: {x, y}}
 //   trainPoints()   the training points [[x1, x2], ...] of the current run
 //   featureGrids()  ready.feature_grids: every feature's thumbnail values
+//   frameArray(name), edgePoint(l, i, j), answers, phase: the step taken apart (tests)
 
 import { store } from './store.js';
 import { timings } from './loop.js';
 import { socketInfo } from './session.js';
 import { chartTicks } from './views/charts.js';
+import { edgePoint } from './views/network.js';
 
 export function installDebugHook() {
   const hook = {
@@ -35,6 +37,11 @@ export function installDebugHook() {
     socket() { return socketInfo(); },
     chartTicks() { return structuredClone(chartTicks()); },
     featureGrids() { return structuredClone(store.ready?.feature_grids ?? {}); },
+    /** The newest frame's array `name` as a plain list (params, grads, pending, ...), or null. */
+    frameArray(name) { const a = store.frame?.arrays[name]; return a ? Array.from(a) : null; },
+    edgePoint(l, i, j) { return edgePoint(l, i, j); },
+    get answers() { return structuredClone(store.answers); },
+    get phase() { return store.phase; },
     trainPoints() { return structuredClone(store.ready?.data?.train?.x ?? []); },
     resetTimings() { timings.all.length = 0; timings.frames.length = 0; timings.longest = 0; },
     state() {

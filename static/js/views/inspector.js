@@ -44,7 +44,8 @@ export function initInspector() {
   const hide = () => dispatch('inspect', null);
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') hide(); });
   document.addEventListener('pointerdown', (e) => {
-    if (store.inspect?.pinned && !box.contains(e.target) && !e.target.closest('.net-canvas')) hide();
+    // Stepping phase by phase keeps the pinned edge: its numbers change with each phase.
+    if (store.inspect?.pinned && !box.contains(e.target) && !e.target.closest('.net-canvas, .phase-ctl, .compare-panel')) hide();
   });
 }
 

@@ -22,8 +22,9 @@ const PHASES = [
 export function animState(now) {
   const a = store.anim;
   if (!a) return null;
-  const p = (now - a.start) / a.duration;
-  if (p >= 1 || p < 0) return null;
+  // A rAF timestamp may come from just before the frame arrived: that is the start.
+  const p = Math.max(0, (now - a.start) / a.duration);
+  if (p >= 1) return null;
   const ph = PHASES.find((x) => p < x.to) || PHASES[PHASES.length - 1];
   return { phase: ph.name, t: (p - ph.from) / (ph.to - ph.from), p };
 }

@@ -64,6 +64,15 @@ export function initNetwork() {
   register('caption', renderCaption);
 }
 
+/** Where edge W[l][i, j] is drawn (its middle, in client coordinates), for tests; or null. */
+export function edgePoint(l, i, j) {
+  const e = layout?.edges.find((x) => x.l === l && x.i === i && x.j === j);
+  if (!e) return null;
+  const [x, y] = bezier(e.x0, e.y0, e.xm, e.x1, e.y1, 0.5);
+  const r = canvas.getBoundingClientRect();
+  return { x: r.left + x, y: r.top + y };
+}
+
 export function relayout() { needLayout = true; invalidate('network'); }
 
 function doLayout() {

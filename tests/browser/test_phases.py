@@ -1,0 +1,177 @@
+"""The step taken apart on the page: forward, backward (the gradient, nothing moved) and update,
+each held and captioned; the seven optimizers compared; the live gradient check; readable numbers.
+
+Screenshots of each held phase go to test-artifacts/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.pageutil import open_app
+from tests.live_server import ServerProcess
+
+pytestmark = pytest.mark.browser
+
+# The output layer's first edge (few edges there: one click pins it).
+OUT_EDGE = (2, 0, 0)
+
+
+def held(page: Page, phase: str) -> None:
+    """Wait until the page holds `phase` of a step taken apart (its caption says so)."""
+    expect(page.get_by_test_id("phase-caption")).to_have_attribute("data-phase", f"held-{phase}")
+
+
+def pin_edge(page: Page, l: int, i: int, j: int) -> None:
+    p = page.evaluate("([l, i, j]) => window.__bpp.edgePoint(l, i, j)", [l, i, j])
+    page.mouse.click(p["x"], p["y"])
+    expect(page.get_by_test_id("inspector")).to_contain_text("Edge")
+
+
+def exact(page: Page, testid: str) -> float:
+    """An inspector value, exact (its title starts with the float64 value)."""
+    title = page.get_by_test_id(testid).get_attribute("title") or ""
+    return float(title.split(" ")[0].replace("\u2212", "-"))
+
+
+def significant_digits(text: str) -> int:
+    mantissa = re.sub(r"[eE].*$", "", text.replace("\u2212", "").replace("-", "").replace(",", ""))
+    return len(mantissa.replace(".", "").lstrip("0"))
+
+
+def shoot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"phases-{name}.png"))
+
+
+def test_step_by_phase_shows_the_gradient_before_the_weights_move(page: Page,
+                                                                   server: ServerProcess) -> None:
+    open_app(page, server)
+    page.get_by_test_id("step-phase").click()
+    held(page, "forward")
+    expect(page.get_by_test_id("phase-caption")).to_contain_text("Forward pass: the network makes a prediction")
+    pin_edge(page, *OUT_EDGE)
+    w0 = exact(page, "inspect-params")
+    assert exact(page, "inspect-grads") == 0  # nothing computed yet
+    train_loss = page.get_by_test_id("train-loss").text_content()
+    shoot(page, "1-forward")
+
+    page.keyboard.press("n")  # the clicker's "next" is the phase key
+    held(page, "backward")
+    expect(page.get_by_test_id("phase-caption")).to_contain_text("Backpropagation: the chain rule")
+    expect(page.get_by_test_id("phase-caption")).to_contain_text("Nothing has changed yet")
+    expect(page.get_by_test_id("gradient-legend")).to_be_visible()
+    expect(page.get_by_test_id("edge-mode-pending")).to_be_visible()
+    g = exact(page, "inspect-grads")
+    pending = exact(page, "inspect-pending")
+    assert g != 0 and pending != 0
+    assert exact(page, "inspect-params") == w0  # the gradient is there, the weight has not moved
+    expect(page.get_by_test_id("step-counter")).to_have_text("0")
+    expect(page.get_by_test_id("train-loss")).to_have_text(train_loss or "")
+    grads = page.evaluate("() => window.__bpp.frameArray('grads')")
+    shoot(page, "2-backward")
+
+    page.get_by_test_id("step-phase").click()
+    held(page, "update")
+    expect(page.get_by_test_id("phase-caption")).to_contain_text("Gradient descent: every weight moves against its gradient")
+    expect(page.get_by_test_id("step-counter")).to_have_text("1")
+    w1 = exact(page, "inspect-params")
+    assert w1 == w0 + pending  # the pending update, applied bit for bit
+    assert exact(page, "inspect-updates") == pending
+    assert page.evaluate("() => window.__bpp.frameArray('grads')") == grads
+    shoot(page, "3-update")
+
+
+def test_compare_panel_lists_the_seven_optimizers(page: Page, server: ServerProcess) -> None:
+    open_app(page, server)
+    expect(page.get_by_test_id("compare-panel")).to_be_hidden()
+    page.keyboard.press("n")
+    held(page, "forward")
+    page.keyboard.press("n")
+    held(page, "backward")
+    panel = page.get_by_test_id("compare-panel")
+    expect(panel).to_be_visible()
+    panel.get_by_test_id("compare-run").click()
+    rows = panel.get_by_test_id("compare-row")
+    expect(rows).to_have_count(7)
+    kinds = [rows.nth(k).get_attribute("data-kind") for k in range(7)]
+    assert kinds == ["gd", "momentum", "nesterov", "rmsprop", "adagrad", "adam", "adamw"]
+    expect(panel.locator("tr.running")).to_have_count(1)
+    shoot(page, "2-backward-compare")
+    page.keyboard.press("n")
+    held(page, "update")
+    expect(panel).to_be_hidden()  # the comparison belongs to the gradient before the update
+
+
+def test_gradient_check_agrees_with_backprop(page: Page, server: ServerProcess) -> None:
+    open_app(page, server)
+    page.get_by_test_id("step-phase").click()
+    held(page, "forward")
+    page.get_by_test_id("step-phase").click()
+    held(page, "backward")
+    pin_edge(page, *OUT_EDGE)
+    page.get_by_test_id("gradcheck-run").click()
+    err = page.get_by_test_id("gradcheck-error")
+    expect(err).to_be_visible()
+    relative_error = float(err.get_attribute("title") or "nan")
+    assert relative_error < 1e-6
+    expect(page.get_by_test_id("gradcheck")).to_contain_text("they agree")
+
+
+def test_play_by_phases_holds_every_phase_for_the_dwell(page: Page, server: ServerProcess) -> None:
+    open_app(page, server)
+    page.get_by_test_id("phase-dwell").select_option("0.5")
+    seen: list[str] = []
+    start = time.monotonic()
+    page.get_by_test_id("phase-play").click()
+    expect(page.get_by_test_id("play")).to_have_attribute("aria-pressed", "true")
+    for phase in ["forward", "backward", "update", "forward", "backward", "update"]:
+        held(page, phase)
+        seen.append(phase)
+        if len(seen) == 3:
+            expect(page.get_by_test_id("step-counter")).to_have_text("1")
+    elapsed = time.monotonic() - start
+    page.get_by_test_id("phase-play").click()
+    assert elapsed >= 5 * 0.5  # six phases, the first at once, each later one after the dwell
+    expect(page.get_by_test_id("play")).to_have_attribute("aria-pressed", "false")
+
+
+def test_a_whole_step_shows_its_numbers_at_the_update(page: Page, server: ServerProcess) -> None:
+    open_app(page, server)
+    page.get_by_test_id("step").click()
+    caption = page.get_by_test_id("phase-caption")
+    expect(caption).to_have_attribute("data-phase", "forward")
+    assert page.get_by_test_id("step-counter").text_content() == "0"  # the step has not landed
+    expect(caption).to_have_attribute("data-phase", "backward", timeout=5_000)
+    assert page.get_by_test_id("step-counter").text_content() == "0"
+    expect(caption).to_have_attribute("data-phase", "update", timeout=5_000)
+    expect(page.get_by_test_id("step-counter")).to_have_text("1")
+
+
+def test_numbers_are_readable_and_the_heatmap_has_a_legend(page: Page, server: ServerProcess) -> None:
+    open_app(page, server, "#regularization=l2&regularization_rate=0.01")
+    page.get_by_test_id("step-epoch").click()
+    expect(page.get_by_test_id("step-counter")).to_have_text("25")
+    legend = page.get_by_test_id("heatmap-legend")
+    expect(legend).to_be_visible()
+    expect(legend).to_contain_text("probability of class 1")
+    expect(page.get_by_test_id("penalty")).to_be_visible()
+    for testid in ["train-loss", "test-loss", "penalty"]:
+        text = page.get_by_test_id(testid).text_content() or ""
+        assert significant_digits(text) <= 4, (testid, text)
+    pin_edge(page, *OUT_EDGE)
+    for testid in ["inspect-params", "inspect-grads", "inspect-updates"]:
+        text = page.get_by_test_id(testid).text_content() or ""
+        assert significant_digits(text) <= 4, (testid, text)
+    cell = page.get_by_test_id("inspect-params")
+    cell.click()  # a click shows the exact value
+    assert float((cell.text_content() or "").replace("\u2212", "-")) == exact(page, "inspect-params")
+    box = page.get_by_test_id("output-heatmap").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
+    expect(page.get_by_test_id("heatmap-readout")).to_contain_text(re.compile(r"p\(class 1\) ≈ \d\.\d\d → class [01]"))
