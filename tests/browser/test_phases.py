@@ -10,7 +10,7 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import LocatorAssertions, Page, expect
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.pageutil import open_app
@@ -22,13 +22,17 @@ pytestmark = pytest.mark.browser
 OUT_EDGE = (2, 0, 0)
 
 
+def caption(page: Page) -> LocatorAssertions:
+    return expect(page.get_by_test_id("phase-caption"))
+
+
 def held(page: Page, phase: str) -> None:
     """Wait until the page holds `phase` of a step taken apart (its caption says so)."""
-    expect(page.get_by_test_id("phase-caption")).to_have_attribute("data-phase", f"held-{phase}")
+    caption(page).to_have_attribute("data-phase", f"held-{phase}")
 
 
-def pin_edge(page: Page, l: int, i: int, j: int) -> None:
-    p = page.evaluate("([l, i, j]) => window.__bpp.edgePoint(l, i, j)", [l, i, j])
+def pin_edge(page: Page, layer: int, i: int, j: int) -> None:
+    p = page.evaluate("([l, i, j]) => window.__bpp.edgePoint(l, i, j)", [layer, i, j])
     page.mouse.click(p["x"], p["y"])
     expect(page.get_by_test_id("inspector")).to_contain_text("Edge")
 
@@ -54,7 +58,7 @@ def test_step_by_phase_shows_the_gradient_before_the_weights_move(page: Page,
     open_app(page, server)
     page.get_by_test_id("step-phase").click()
     held(page, "forward")
-    expect(page.get_by_test_id("phase-caption")).to_contain_text("Forward pass: the network makes a prediction")
+    caption(page).to_contain_text("Forward pass: the network makes a prediction")
     pin_edge(page, *OUT_EDGE)
     w0 = exact(page, "inspect-params")
     assert exact(page, "inspect-grads") == 0  # nothing computed yet
@@ -63,8 +67,8 @@ def test_step_by_phase_shows_the_gradient_before_the_weights_move(page: Page,
 
     page.keyboard.press("n")  # the clicker's "next" is the phase key
     held(page, "backward")
-    expect(page.get_by_test_id("phase-caption")).to_contain_text("Backpropagation: the chain rule")
-    expect(page.get_by_test_id("phase-caption")).to_contain_text("Nothing has changed yet")
+    caption(page).to_contain_text("Backpropagation: the chain rule")
+    caption(page).to_contain_text("Nothing has changed yet")
     expect(page.get_by_test_id("gradient-legend")).to_be_visible()
     expect(page.get_by_test_id("edge-mode-pending")).to_be_visible()
     g = exact(page, "inspect-grads")
@@ -78,7 +82,7 @@ def test_step_by_phase_shows_the_gradient_before_the_weights_move(page: Page,
 
     page.get_by_test_id("step-phase").click()
     held(page, "update")
-    expect(page.get_by_test_id("phase-caption")).to_contain_text("Gradient descent: every weight moves against its gradient")
+    caption(page).to_contain_text("Gradient descent: every weight moves against its gradient")
     expect(page.get_by_test_id("step-counter")).to_have_text("1")
     w1 = exact(page, "inspect-params")
     assert w1 == w0 + pending  # the pending update, applied bit for bit
@@ -144,16 +148,17 @@ def test_play_by_phases_holds_every_phase_for_the_dwell(page: Page, server: Serv
 def test_a_whole_step_shows_its_numbers_at_the_update(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     page.get_by_test_id("step").click()
-    caption = page.get_by_test_id("phase-caption")
-    expect(caption).to_have_attribute("data-phase", "forward")
+    cap = page.get_by_test_id("phase-caption")
+    expect(cap).to_have_attribute("data-phase", "forward")
     assert page.get_by_test_id("step-counter").text_content() == "0"  # the step has not landed
-    expect(caption).to_have_attribute("data-phase", "backward", timeout=5_000)
+    expect(cap).to_have_attribute("data-phase", "backward", timeout=5_000)
     assert page.get_by_test_id("step-counter").text_content() == "0"
-    expect(caption).to_have_attribute("data-phase", "update", timeout=5_000)
+    expect(cap).to_have_attribute("data-phase", "update", timeout=5_000)
     expect(page.get_by_test_id("step-counter")).to_have_text("1")
 
 
-def test_numbers_are_readable_and_the_heatmap_has_a_legend(page: Page, server: ServerProcess) -> None:
+def test_numbers_are_readable_and_the_heatmap_has_a_legend(page: Page,
+                                                            server: ServerProcess) -> None:
     open_app(page, server, "#regularization=l2&regularization_rate=0.01")
     page.get_by_test_id("step-epoch").click()
     expect(page.get_by_test_id("step-counter")).to_have_text("25")
@@ -170,8 +175,10 @@ def test_numbers_are_readable_and_the_heatmap_has_a_legend(page: Page, server: S
         assert significant_digits(text) <= 4, (testid, text)
     cell = page.get_by_test_id("inspect-params")
     cell.click()  # a click shows the exact value
-    assert float((cell.text_content() or "").replace("\u2212", "-")) == exact(page, "inspect-params")
+    shown = float((cell.text_content() or "").replace("\u2212", "-"))
+    assert shown == exact(page, "inspect-params")
     box = page.get_by_test_id("output-heatmap").bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
-    expect(page.get_by_test_id("heatmap-readout")).to_contain_text(re.compile(r"p\(class 1\) ≈ \d\.\d\d → class [01]"))
+    readout = re.compile(r"p\(class 1\) ≈ \d\.\d\d → class [01]")
+    expect(page.get_by_test_id("heatmap-readout")).to_contain_text(readout)

@@ -36,7 +36,7 @@ function mapped(n, fn) {
  * it in the legend and the inspector; `palette` is the colour pair; `signs` says what each sign means.
  */
 export const EDGE_MODES = {
-  weight: { what: 'weight w', palette: 'weight', values: (a) => a.params },
+  weight: { what: 'weight w', palette: 'weight', values: (a) => a.params, signs: ['w < 0', 'w > 0'] },
   gradient: {
     what: 'gradient dL/dw', palette: 'gradient', values: (a) => a.grads,
     signs: ['dL/dw < 0: w will grow', 'dL/dw > 0: w will shrink'],
