@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.protocol.codes import ErrorCode
-from app.protocol.commands import CompareUpdates, GradCheck, PhaseStep, ProtocolError
+from app.protocol.commands import CompareUpdates, Explain, GradCheck, PhaseStep, ProtocolError
 from engine.compare import compare_updates, track_alternatives
+from engine.explain_step import explain_parameter
 from engine.gradcheck import check_bias, check_weight
 from engine.health import suggest_learning_rate
 
@@ -39,6 +40,8 @@ def phase(session: TrainingSession, cmd: PhaseStep) -> None:
     if t.step_count != steps_before and t.last_trace is not None:
         session.record_step(t.last_trace.step, t.last_trace.loss)
         session.path.on_step(t.step_count, t.net.flat)
+        session.health.losses.append(t.last_trace.loss)
+        session.check_health(force=True)  # a step narrated by phases: the findings now
     session.after_training()
     session.frame_wanted = True
 
@@ -84,6 +87,23 @@ def gradcheck(session: TrainingSession, cmd: GradCheck) -> None:
 def suggest(session: TrainingSession, cmd: Any) -> None:
     result = suggest_learning_rate(session.trainer)
     session.say({"type": "learning_rate_suggestion", **_jsonable(result)})
+
+
+def road_to_step(session: TrainingSession, cmd: Explain) -> dict[str, Any]:
+    """One parameter from per-example gradients to the update (engine.explain_step), with the
+    explained example's place in the batch (``example_in_batch``, or null)."""
+    assert cmd.layer is not None
+    t = session.trainer
+    if t.divergence is not None:
+        raise ProtocolError(ErrorCode.DIVERGED, t.divergence.message)
+    try:
+        road = explain_parameter(t, cmd.layer, cmd.from_, cmd.to, cmd.neuron)
+    except ValueError as exc:
+        field = str(exc).split(":", 1)[0]
+        raise ProtocolError(ErrorCode.INVALID_VALUE, str(exc), field) from None
+    batch = road["batch"].tolist()
+    return {**_jsonable(road), "batch": batch,
+            "example_in_batch": batch.index(cmd.index) if cmd.index in batch else None}
 
 
 def _floats(a: np.ndarray) -> list[float | None]:

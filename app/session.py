@@ -19,6 +19,7 @@ import numpy as np
 
 from app import lab_commands, metrics, phases, snapshots
 from app.frames import FrameBuilder
+from app.health_watch import HealthWatch
 from app.limits import engine_limits
 from app.parameter_path import ParameterPath
 from app.protocol.codes import ErrorCode
@@ -73,6 +74,7 @@ class TrainingSession:
         self._step_ack: str | int | None = None  # echoed once a pending `step` has finished
         self.trainer = self._build({})
         self._clear_path()
+        self.health = HealthWatch(self.clock)
 
     # ---- commands -------------------------------------------------------------------------
     def apply(self, cmd: Command) -> None:
@@ -120,6 +122,7 @@ class TrainingSession:
         self._steps_left = 0
         self._clear_losses()
         self._clear_path()
+        self._clear_health()
         self.state = "paused"
         self.say(self.ready_message())
         self.frame_wanted = True
@@ -181,6 +184,7 @@ class TrainingSession:
         self._steps_left = 0
         self._clear_losses()
         self._clear_path()
+        self._clear_health()
         self.state = "paused"
         self.say(self.status_message())
         self.frame_wanted = True
@@ -231,10 +235,14 @@ class TrainingSession:
         with np.errstate(all="ignore"):
             result = explain_example(t.net, x, target, t.config.loss)
         layers = [{k: _json_array(v) for k, v in layer.items()} for layer in result["layers"]]
-        self.say({
+        message = {
             "type": "explanation", "index": cmd.index, "x": x.tolist(),
-            "target": target.tolist(), "loss": _finite_or_none(result["loss"]), "layers": layers,
-        })
+            "target": target.tolist(), "loss": _finite_or_none(result["loss"]),
+            "p": _json_array(result["p"]), "layers": layers,
+        }
+        if cmd.layer is not None:
+            message["to_step"] = phases.road_to_step(self, cmd)
+        self.say(message)
 
     # ---- training (called by the scheduler) -------------------------------------------------
     @property
@@ -271,6 +279,7 @@ class TrainingSession:
             steps.append(trace.step)
             losses.append(trace.loss)
             self.path.on_step(trace.step, t.net.flat)
+            self.health.losses.append(trace.loss)
             if t.divergence is not None or time.perf_counter() > deadline:
                 break
         if len(losses) > MAX_LOSS_HISTORY:  # a long `step`: keep the curve's shape, bounded
@@ -287,6 +296,8 @@ class TrainingSession:
             self._credit -= done
             self.frame_wanted = True
         self.after_training()
+        if done:
+            self.check_health()
         if done and self.frame_wanted:
             self._notify()
         return done
@@ -354,6 +365,20 @@ class TrainingSession:
 
     def _clear_path(self) -> None:
         self.path = ParameterPath(self.trainer.net.flat)
+
+    def check_health(self, force: bool = False) -> None:
+        """Dead or saturated units, a stalled loss: said when due and changed."""
+        message = self.health.check(self.trainer, force)
+        if message is not None:
+            self.outbox.append(message)
+            if self.publish is not None:
+                self.publish(message)
+
+    def _clear_health(self) -> None:
+        if hasattr(self, "health"):
+            message = self.health.clear()
+            if message is not None:
+                self.outbox.append(message)
 
     def parameter_path(self) -> list[np.ndarray]:
         return self.path.with_current(self.trainer.net.flat)

@@ -110,8 +110,15 @@ class SetBias(Command):
 
 
 class Explain(Command):
+    """One example through the chain rule; with a parameter (``layer`` and ``from``/``to``, or
+    ``neuron``), also that parameter's road from this example to the step's update."""
+
     type: Literal["explain"]
     index: int = Field(ge=0)
+    layer: int | None = Field(None, ge=0)
+    from_: int | None = Field(None, alias="from", ge=0)
+    to: int | None = Field(None, ge=0)
+    neuron: int | None = Field(None, ge=0)
 
 
 Phase = Literal["forward", "backward", "update"]
