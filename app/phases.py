@@ -22,6 +22,7 @@ from engine.health import suggest_learning_rate
 
 if TYPE_CHECKING:
     from app.session import TrainingSession
+    from engine.trainer import Trainer
 
 
 def phase(session: TrainingSession, cmd: PhaseStep) -> None:
@@ -85,8 +86,13 @@ def gradcheck(session: TrainingSession, cmd: GradCheck) -> None:
 
 
 def suggest(session: TrainingSession, cmd: Any) -> None:
-    result = suggest_learning_rate(session.trainer)
-    session.say({"type": "learning_rate_suggestion", **_jsonable(result)})
+    """(Over a connection this runs in a thread: app/connection.py.)"""
+    session.say(suggestion_message(session.trainer))
+
+
+def suggestion_message(trainer: Trainer) -> dict[str, Any]:
+    """Copies of the run trained with a few learning rates; the run is not touched."""
+    return {"type": "learning_rate_suggestion", **_jsonable(suggest_learning_rate(trainer))}
 
 
 def road_to_step(session: TrainingSession, cmd: Explain) -> dict[str, Any]:

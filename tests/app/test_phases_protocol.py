@@ -170,3 +170,17 @@ def test_dead_relus_at_learning_rate_10_are_reported(session: Session) -> None:
         session.frame()
     kinds = {f["kind"] for message in session.health for f in message["findings"]}
     assert "dead_units" in kinds, session.health
+
+
+def test_a_suggested_learning_rate_has_been_seen_to_work(session: Session) -> None:
+    session.send(type="configure", config={"activation": "relu", "learning_rate": 10})
+    session.json("ready")
+    session.frame()
+    session.send(type="suggest_learning_rate", id="lr?")
+    answer = session.json("learning_rate_suggestion")
+    assert answer["id"] == "lr?" and answer["learning_rate"] is not None
+    tried = {t["learning_rate"]: t for t in answer["tried"]}
+    chosen = tried[answer["learning_rate"]]
+    assert chosen["fell"] and not chosen["diverged"]
+    session.send(type="step", n=1)  # the run itself was not touched
+    assert session.frame()["step"] == 1
