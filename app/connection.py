@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from app import metrics
+from app import metrics, phases
 from app.command_cost import command_cost
 from app.protocol.codes import CloseCode, ErrorCode
 from app.protocol.commands import STUDENT_COMMANDS, Command, ProtocolError, parse_command
@@ -47,6 +47,7 @@ class Connection:
         self.room: Room | None = None
         self.sent_seq = 0  # as a student: the room's last frame this connection sent
         self._wake = asyncio.Event()
+        self._suggesting: asyncio.Task[None] | None = None
         self.attach(session)
 
     # ---- the session this connection drives ---------------------------------------------------
@@ -75,9 +76,10 @@ class Connection:
                     log.error("session ended by an error", exc_info=exc)
                     self.session.close_request = (CloseCode.INTERNAL, "internal error")
         finally:
-            for task in (reader, sender):
+            tasks = [t for t in (reader, sender, self._suggesting) if t is not None]
+            for task in tasks:
                 task.cancel()
-            for task in (reader, sender):
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
             await self._close()
@@ -144,6 +146,9 @@ class Connection:
                                 f"{self.room.code if self.room else ''}; only the teacher drives "
                                 "it. Take a copy (room_copy) to try things yourself", "type",
                                 cmd.id)
+        if cmd.type == "suggest_learning_rate":
+            self._suggest_in_background(cmd)
+            return
         if room_handler is not None:
             try:
                 with self.session.answering(cmd.id):
@@ -154,6 +159,29 @@ class Connection:
             self.wake_sender()
         else:
             self.session.apply(cmd)
+
+    def _suggest_in_background(self, cmd: Command) -> None:
+        """Trying learning rates trains copies for a few hundred steps each (~0.3 s): done in a
+        thread on a copy of the run, one at a time per connection, so the loop stays free."""
+        if self._suggesting is not None and not self._suggesting.done():
+            raise ProtocolError(ErrorCode.RATE_LIMITED, "a learning rate is already being tried; "
+                                "wait for its answer", None, cmd.id)
+        trainer = self.session.trainer.copy()
+        session = self.session
+
+        async def work() -> None:
+            try:
+                message = await asyncio.to_thread(phases.suggestion_message, trainer)
+            except Exception:
+                log.exception("suggest_learning_rate failed")
+                session.outbox.append(ProtocolError(ErrorCode.INTERNAL, "could not try learning "
+                                                    "rates", None, cmd.id).to_message())
+            else:
+                with session.answering(cmd.id):
+                    session.say(message)
+            self.wake_sender()
+
+        self._suggesting = asyncio.create_task(work())
 
     # ---- sending -------------------------------------------------------------------------------
     async def _send(self) -> None:

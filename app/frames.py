@@ -8,11 +8,13 @@ map; flat parameter vectors go out as they are; grids are quantised to one byte 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from app.protocol.binary import PROTOCOL_VERSION, encode_frame, quantize
+from engine.config import TrainingConfig
 from engine.features import FEATURES
 from engine.grid import DOMAIN, evaluate_grid, grid_features
 from engine.losses import get_loss
@@ -30,13 +32,16 @@ class FrameBuilder:
         self.neuron_grid_size = len(range(self.stride // 2, grid_size, self.stride))
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
-              losses: Array, run: int = 0, ack: str | int | None = None) -> bytes:
-        """``ack``: the id of the command whose result this frame is (echoed in the header)."""
+              losses: Array, run: int = 0, ack: str | int | None = None,
+              extra: Callable[[dict[str, Any], list[Any]], None] | None = None) -> bytes:
+        """``ack``: the id of the command whose result this frame is (echoed in the header).
+        ``extra(header, arrays)`` adds fields and arrays (a race's lanes) before encoding."""
         with np.errstate(all="ignore"):  # a diverged run is full of Inf and NaN: show, not warn
-            return self._build(t, state, speed, loss_steps, losses, run, ack)
+            return self._build(t, state, speed, loss_steps, losses, run, ack, extra)
 
     def _build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
-               losses: Array, run: int, ack: str | int | None) -> bytes:
+               losses: Array, run: int, ack: str | int | None,
+               extra: Callable[[dict[str, Any], list[Any]], None] | None) -> bytes:
         net, trace, cfg = t.net, t.last_trace, t.config
         G = self.grid_size
         metrics = t.evaluate()
@@ -88,19 +93,13 @@ class FrameBuilder:
             arrays.append(("batch", batch.astype(np.int32), {}))
         arrays.append(("loss_steps", loss_steps.astype(np.int32), {}))
         arrays.append(("losses", losses.astype(np.float32), {}))
-        out = acts[-1]
-        predicted = get_loss(cfg.loss).predict(out)  # the engine's link: probabilities or values
-        if cfg.loss == "cross_entropy":
-            arrays.append(("output_grid", quantize(predicted, 0, 1), {"lo": 0.0, "hi": 1.0}))
-        else:
-            # the score in [-1, 1]: 2 p - 1 for a probability, the output itself for mse/tanh
-            probability = cfg.loss == "bce" or cfg.output_activation == "sigmoid"
-            score = 2.0 * predicted - 1.0 if probability else predicted
-            arrays.append(("output_grid", quantize(score, -1, 1), {"lo": -1.0, "hi": 1.0}))
+        arrays.append(output_grid(cfg, acts[-1]))
         k = self.stride
         for layer, a in enumerate(acts):
             sub = a[k // 2 :: k, k // 2 :: k]
             arrays.append((f"neuron_grid.{layer}", quantize(sub, -1, 1), {"lo": -1.0, "hi": 1.0}))
+        if extra is not None:
+            extra(header, arrays)
         return encode_frame(header, arrays)
 
     def ready_message(self, t: Trainer, state: str, run: int, speed: float | str
@@ -141,6 +140,17 @@ class FrameBuilder:
             "steps_per_epoch": t.steps_per_epoch(),
             "state": state,
         }
+
+
+def output_grid(cfg: TrainingConfig, out: Array) -> tuple[str, Array, dict[str, Any]]:
+    """The raw output over the plane (G, G, d_out) -> the frame's ``output_grid`` array."""
+    predicted = get_loss(cfg.loss).predict(out)  # the engine's link: probabilities or values
+    if cfg.loss == "cross_entropy":
+        return ("output_grid", quantize(predicted, 0, 1), {"lo": 0.0, "hi": 1.0})
+    # the score in [-1, 1]: 2 p - 1 for a probability, the output itself for mse/tanh
+    probability = cfg.loss == "bce" or cfg.output_activation == "sigmoid"
+    score = 2.0 * predicted - 1.0 if probability else predicted
+    return ("output_grid", quantize(score, -1, 1), {"lo": -1.0, "hi": 1.0})
 
 
 def config_json(t: Trainer) -> dict[str, Any]:

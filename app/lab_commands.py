@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app import json_values
+from app.engine_errors import engine_error
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import LabRun, LabSurface, LandscapeRequest, ProtocolError
 from engine.lab import run_trajectory
@@ -28,9 +30,7 @@ def _engine(call: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return call(*args, **kwargs)
     except ValueError as exc:
-        field = str(exc).split(":", 1)[0]
-        ok = all(p.isidentifier() for p in field.split("."))
-        raise ProtocolError(ErrorCode.INVALID_VALUE, str(exc), field if ok else None) from None
+        raise engine_error(exc) from None
 
 
 def surface(session: TrainingSession, cmd: LabSurface) -> None:
@@ -54,10 +54,7 @@ def run(session: TrainingSession, cmd: LabRun) -> None:
                                batch_size=spec.batch_size, seed=cmd.seed,
                                record_state=cmd.state)
         except ValueError as exc:
-            head = str(exc).split(":", 1)[0]
-            raise ProtocolError(ErrorCode.INVALID_VALUE, f"runs.{i}.{exc}",
-                                f"runs.{i}.{head}" if head.isidentifier() else f"runs.{i}")\
-                from None
+            raise engine_error(ValueError(f"runs.{i}.{exc}"), "", f"runs.{i}") from None
         runs.append({
             "optimizer": spec.optimizer, "learning_rate": spec.learning_rate,
             "batch_size": spec.batch_size, "path": _rows(t.path), "losses": _round(t.losses),
@@ -90,8 +87,7 @@ def landscape(session: TrainingSession, cmd: LandscapeRequest) -> None:
     })
 
 
-def _num(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
+_num = json_values.num
 
 
 def _round(a: np.ndarray) -> list[float | None]:

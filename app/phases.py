@@ -13,14 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app import json_values
+from app.engine_errors import engine_error
 from app.protocol.codes import ErrorCode
-from app.protocol.commands import CompareUpdates, GradCheck, PhaseStep, ProtocolError
+from app.protocol.commands import CompareUpdates, Explain, GradCheck, PhaseStep, ProtocolError
 from engine.compare import compare_updates, track_alternatives
+from engine.explain import explain_example
+from engine.explain_step import explain_parameter
 from engine.gradcheck import check_bias, check_weight
 from engine.health import suggest_learning_rate
 
 if TYPE_CHECKING:
     from app.session import TrainingSession
+    from engine.trainer import Trainer
 
 
 def phase(session: TrainingSession, cmd: PhaseStep) -> None:
@@ -39,6 +44,8 @@ def phase(session: TrainingSession, cmd: PhaseStep) -> None:
     if t.step_count != steps_before and t.last_trace is not None:
         session.record_step(t.last_trace.step, t.last_trace.loss)
         session.path.on_step(t.step_count, t.net.flat)
+        session.health.losses.append(t.last_trace.loss)
+        session.check_health(force=True)  # a step narrated by phases: the findings now
     session.after_training()
     session.frame_wanted = True
 
@@ -69,9 +76,7 @@ def gradcheck(session: TrainingSession, cmd: GradCheck) -> None:
             assert cmd.from_ is not None and cmd.to is not None  # the model checked
             result = check_weight(t, cmd.layer, cmd.from_, cmd.to)
     except ValueError as exc:
-        field = str(exc).split(":", 1)[0]
-        raise ProtocolError(ErrorCode.INVALID_VALUE, str(exc),
-                            field if field.isidentifier() else None) from None
+        raise engine_error(exc) from None
     where = ({"neuron": cmd.neuron} if cmd.neuron is not None
              else {"from": cmd.from_, "to": cmd.to})
     session.say({"type": "gradcheck", "layer": cmd.layer, **where,
@@ -82,31 +87,56 @@ def gradcheck(session: TrainingSession, cmd: GradCheck) -> None:
 
 
 def suggest(session: TrainingSession, cmd: Any) -> None:
-    result = suggest_learning_rate(session.trainer)
-    session.say({"type": "learning_rate_suggestion", **_jsonable(result)})
+    """(Over a connection this runs in a thread: app/connection.py.)"""
+    session.say(suggestion_message(session.trainer))
+
+
+def suggestion_message(trainer: Trainer) -> dict[str, Any]:
+    """Copies of the run trained with a few learning rates; the run is not touched."""
+    return {"type": "learning_rate_suggestion", **_jsonable(suggest_learning_rate(trainer))}
+
+
+def explain(session: TrainingSession, cmd: Explain) -> None:
+    """One training example through the chain rule (engine.explain); with a parameter, its
+    road from this example to the step's update too."""
+    t = session.trainer
+    if cmd.index >= len(t.y_train):
+        raise ProtocolError(ErrorCode.INVALID_VALUE,
+                            f"index: must be below {len(t.y_train)}", "index")
+    x, target = t.F_train[cmd.index], t.Y_train[cmd.index]
+    with np.errstate(all="ignore"):
+        result = explain_example(t.net, x, target, t.config.loss)
+    message = {
+        "type": "explanation", "index": cmd.index, "x": x.tolist(),
+        "target": target.tolist(), "loss": json_values.num(result["loss"]),
+        "p": json_values.array(result["p"]),
+        "layers": [{k: json_values.array(v) for k, v in layer.items()}
+                   for layer in result["layers"]],
+    }
+    if cmd.layer is not None:
+        message["to_step"] = road_to_step(session, cmd)
+    session.say(message)
+
+
+def road_to_step(session: TrainingSession, cmd: Explain) -> dict[str, Any]:
+    """One parameter from per-example gradients to the update (engine.explain_step), with the
+    explained example's place in the batch (``example_in_batch``, or null)."""
+    assert cmd.layer is not None
+    t = session.trainer
+    if t.divergence is not None:
+        raise ProtocolError(ErrorCode.DIVERGED, t.divergence.message)
+    try:
+        road = explain_parameter(t, cmd.layer, cmd.from_, cmd.to, cmd.neuron)
+    except ValueError as exc:
+        raise engine_error(exc) from None
+    batch = road["batch"].tolist()
+    return {**_jsonable(road), "batch": batch,
+            "example_in_batch": batch.index(cmd.index) if cmd.index in batch else None}
 
 
 def _floats(a: np.ndarray) -> list[float | None]:
     return [x if math.isfinite(x) else None for x in a.tolist()]
 
 
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _jsonable(value: Any) -> Any:
-    """Engine results -> JSON: tuples to lists, numpy scalars to floats, non-finite to null."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return _num(value)
-    return value
+_num = json_values.num
+_jsonable = json_values.jsonable

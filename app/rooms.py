@@ -26,8 +26,9 @@ CODE_LENGTH = 6
 MAX_ROOMS = 50  # per process
 MAX_FOLLOWERS = 500  # per room
 GRACE_S = 120.0  # how long a room waits for its teacher to come back
+# The teacher's messages that students see too.
 BROADCAST_TYPES = frozenset({"ready", "status", "explanation", "updates_compared", "gradcheck",
-                             "learning_rate_suggestion"})  # the teacher's answers students see
+                             "learning_rate_suggestion", "health"})
 
 
 class Listener(Protocol):

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import math
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from app import lab_commands, metrics, phases, snapshots
+from app import lab_commands, metrics, phases, race_mode, snapshots
+from app.engine_errors import engine_error
 from app.frames import FrameBuilder
+from app.health_watch import HealthWatch
 from app.limits import engine_limits
+from app.loss_history import thin
 from app.parameter_path import ParameterPath
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import (
@@ -27,7 +29,6 @@ from app.protocol.commands import (
     MIN_STEPS_PER_SECOND,
     Command,
     Configure,
-    Explain,
     ProtocolError,
     SetBias,
     SetSpeed,
@@ -35,9 +36,9 @@ from app.protocol.commands import (
     SetWeight,
     Step,
 )
+from app.race_mode import RaceMode
 from app.settings import Settings
 from engine.config import TrainingConfig
-from engine.explain import explain_example
 from engine.trainer import Trainer
 
 DEFAULT_SPEED = 500.0  # steps per second when a page first plays (TF Playground: ~an epoch a frame)
@@ -66,6 +67,9 @@ class TrainingSession:
         self._losses: list[float] = []
         self.on_change: Any = None  # set by the owner: called when there is something to send
         self.publish: Callable[[dict[str, Any]], None] | None = None  # a room's, when presented
+        self.race: RaceMode | None = None  # lanes in lockstep; lane 0 is ``trainer``
+        # set by the owner: None if the session may grow to n sessions' worth, else why not
+        self.capacity_check: Callable[[int], str | None] = lambda n: None
         self.run = 0  # counts configures, so a client can drop frames of a previous run
         self.limits = engine_limits(settings)
         self._reply_id: str | int | None = None  # the id of the command being answered
@@ -73,6 +77,7 @@ class TrainingSession:
         self._step_ack: str | int | None = None  # echoed once a pending `step` has finished
         self.trainer = self._build({})
         self._clear_path()
+        self.health = HealthWatch(self.clock)
 
     # ---- commands -------------------------------------------------------------------------
     def apply(self, cmd: Command) -> None:
@@ -80,6 +85,8 @@ class TrainingSession:
         self.last_activity = self.clock()
         self._reply_id = cmd.id
         try:
+            if self.race is not None:
+                race_mode.check_allows(cmd)
             _HANDLERS[cmd.type](self, cmd)
             if self.frame_wanted and cmd.id is not None and cmd.type != "step":
                 self._ack = cmd.id
@@ -113,13 +120,15 @@ class TrainingSession:
     def _configure(self, cmd: Configure) -> None:
         self.start_run(self._build(cmd.config))  # _build raises before anything changes
 
-    def start_run(self, trainer: Trainer) -> None:
-        """Replace the run (configure, restore): paused, ``ready``, then a frame."""
+    def start_run(self, trainer: Trainer, race: RaceMode | None = None) -> None:
+        """Replace the run (configure, restore, race): paused, ``ready``, then a frame."""
+        self.race = race
         self.trainer = trainer
         self.run += 1
         self._steps_left = 0
         self._clear_losses()
         self._clear_path()
+        self._clear_health()
         self.state = "paused"
         self.say(self.ready_message())
         self.frame_wanted = True
@@ -152,7 +161,8 @@ class TrainingSession:
 
     def after_training(self) -> None:
         """Tell the client once when the run has diverged."""
-        if self.trainer.divergence is not None and self.state != "diverged":
+        over = self.race.race.all_diverged if self.race else self.trainer.divergence is not None
+        if over and self.state != "diverged":
             self.state = "diverged"
             self._steps_left = 0
             self.say(self.status_message())
@@ -177,10 +187,14 @@ class TrainingSession:
         self._credit = 1.0  # the first step at once
 
     def _reset(self, cmd: Command) -> None:
+        if self.race is not None:
+            self.race.race.reset()
+            self.race.clear_losses()
         self.trainer.reset()
         self._steps_left = 0
         self._clear_losses()
         self._clear_path()
+        self._clear_health()
         self.state = "paused"
         self.say(self.status_message())
         self.frame_wanted = True
@@ -190,10 +204,12 @@ class TrainingSession:
         if changes.get("batch_size") == "all":
             changes["batch_size"] = None
         speed = _speed(cmd.speed, self.settings) if cmd.speed is not None else None
+        lanes = self.race.race.lanes if self.race is not None else [self.trainer]
         try:
-            self.trainer.configure(**changes)  # all validated before anything changes
+            for lane in lanes:  # lanes differ only in what `set` may not change in a race
+                lane.configure(**changes)  # all validated before anything changes
         except ValueError as exc:
-            raise _engine_error(exc, "", None) from None
+            raise engine_error(exc, "", None) from None
         if speed is not None:
             self.speed = speed
         self.say(self.status_message())
@@ -222,20 +238,6 @@ class TrainingSession:
         b[cmd.neuron] = cmd.value
         self.frame_wanted = True
 
-    def _explain(self, cmd: Explain) -> None:
-        t = self.trainer
-        if cmd.index >= len(t.y_train):
-            raise ProtocolError(ErrorCode.INVALID_VALUE,
-                                f"index: must be below {len(t.y_train)}", "index")
-        x, target = t.F_train[cmd.index], t.Y_train[cmd.index]
-        with np.errstate(all="ignore"):
-            result = explain_example(t.net, x, target, t.config.loss)
-        layers = [{k: _json_array(v) for k, v in layer.items()} for layer in result["layers"]]
-        self.say({
-            "type": "explanation", "index": cmd.index, "x": x.tolist(),
-            "target": target.tolist(), "loss": _finite_or_none(result["loss"]), "layers": layers,
-        })
-
     # ---- training (called by the scheduler) -------------------------------------------------
     @property
     def wants_cpu(self) -> bool:
@@ -263,18 +265,20 @@ class TrainingSession:
         deadline = time.perf_counter() + budget_s
         t, done = self.trainer, 0
         steps, losses = self._loss_steps, self._losses
+        step = t.step if self.race is None else self.race.step
         while done < allowed:
-            trace = t.step()
+            trace = step()
             if trace is None:
                 break
             done += 1
             steps.append(trace.step)
             losses.append(trace.loss)
             self.path.on_step(trace.step, t.net.flat)
+            self.health.losses.append(trace.loss)
             if t.divergence is not None or time.perf_counter() > deadline:
                 break
         if len(losses) > MAX_LOSS_HISTORY:  # a long `step`: keep the curve's shape, bounded
-            self._loss_steps, self._losses = (list(a) for a in _thin(steps, losses,
+            self._loss_steps, self._losses = (list(a) for a in thin(steps, losses,
                                                                      MAX_LOSS_HISTORY // 2))
         if self._steps_left > 0:
             self._credit -= done
@@ -287,6 +291,8 @@ class TrainingSession:
             self._credit -= done
             self.frame_wanted = True
         self.after_training()
+        if done:
+            self.check_health()
         if done and self.frame_wanted:
             self._notify()
         return done
@@ -305,15 +311,26 @@ class TrainingSession:
     # ---- what the client sees ---------------------------------------------------------------
     def build_frame(self) -> bytes:
         """The newest state as one binary frame; clears the batch losses it carries."""
-        steps, losses = _thin(self._loss_steps, self._losses, MAX_LOSS_POINTS)
+        steps, losses = thin(self._loss_steps, self._losses, MAX_LOSS_POINTS)
         self._clear_losses()
         self.frame_wanted = False
         ack, self._ack = self._ack, None
+        extra = None
+        if self.race is not None:
+            extra = self.race.frame_extra(self._frames.grid_size)
         return self._frames.build(self.trainer, self.state, self.speed, steps, losses, self.run,
-                                  ack)
+                                  ack, extra)
 
     def ready_message(self) -> dict[str, Any]:
-        return self._frames.ready_message(self.trainer, self.state, self.run, self.speed)
+        message = self._frames.ready_message(self.trainer, self.state, self.run, self.speed)
+        if self.race is not None:
+            message["lanes"] = self.race.race.describe()
+        return message
+
+    @property
+    def weight(self) -> int:
+        """How many sessions' worth this one counts for the caps (a race: one per lane)."""
+        return 1 if self.race is None else self.race.lanes
 
     def status_message(self) -> dict[str, Any]:
         t = self.trainer
@@ -336,7 +353,7 @@ class TrainingSession:
             config = TrainingConfig(**values).normalized(self.limits)
             trainer = Trainer(config)
         except ValueError as exc:
-            raise _engine_error(exc, "config.", "config.hyper" if "hyper" in values else None)\
+            raise engine_error(exc, "config.", "config.hyper" if "hyper" in values else None)\
                 from None
         s = self.settings
         if not hasattr(self, "_frames") or self._frames.grid_size != s.grid_size:
@@ -354,6 +371,20 @@ class TrainingSession:
 
     def _clear_path(self) -> None:
         self.path = ParameterPath(self.trainer.net.flat)
+
+    def check_health(self, force: bool = False) -> None:
+        """Dead or saturated units, a stalled loss: said when due and changed."""
+        message = self.health.check(self.trainer, force)
+        if message is not None:
+            self.outbox.append(message)
+            if self.publish is not None:
+                self.publish(message)
+
+    def _clear_health(self) -> None:
+        if hasattr(self, "health"):
+            message = self.health.clear()
+            if message is not None:
+                self.outbox.append(message)
 
     def parameter_path(self) -> list[np.ndarray]:
         return self.path.with_current(self.trainer.net.flat)
@@ -373,7 +404,8 @@ _HANDLERS: dict[str, Any] = {
     "speed": TrainingSession._set_speed,
     "set_weight": TrainingSession._set_weight,
     "set_bias": TrainingSession._set_bias,
-    "explain": TrainingSession._explain,
+    "explain": phases.explain,
+    "race": race_mode.start,
     "phase": phases.phase,
     "compare_updates": phases.compare,
     "gradcheck": phases.gradcheck,
@@ -394,35 +426,3 @@ def _speed(value: float | str, s: Settings) -> float | str:
         raise ProtocolError(ErrorCode.INVALID_VALUE, f"steps_per_second: must be from {lo} to "
                             f"{s.max_steps_per_second} or 'max'; got {value}", "steps_per_second")
     return float(value)
-
-
-def _engine_error(exc: ValueError, prefix: str, fallback_field: str | None) -> ProtocolError:
-    """The engine says "field: what is allowed"; keep its words, lift the field name out."""
-    message = str(exc)
-    head = message.split(":", 1)[0]
-    is_field = all(part.isidentifier() or part.isdigit() for part in head.split("."))
-    field = f"{prefix}{head}" if is_field else fallback_field
-    return ProtocolError(ErrorCode.INVALID_VALUE, message, field)
-
-
-def _thin(steps: list[int], losses: list[float], limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``limit`` points: bucket means of the losses, each at its bucket's last step."""
-    s = np.asarray(steps, dtype=np.int32)
-    v = np.asarray(losses, dtype=np.float64)
-    if len(s) <= limit:
-        return s, v
-    edges = np.linspace(0, len(s), limit + 1).astype(int)
-    with np.errstate(all="ignore"):
-        means = np.add.reduceat(v, edges[:-1]) / np.diff(edges)
-    return s[edges[1:] - 1], means
-
-
-def _json_array(a: np.ndarray) -> Any:
-    """Nested lists for JSON; NaN and Inf (a diverged run) become null, shown as a dash."""
-    out = a.astype(object)
-    out[~np.isfinite(a)] = None
-    return out.tolist()
-
-
-def _finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from app.engine_errors import engine_error
+from app.protocol.commands import Restore
+from engine.config import TrainingConfig
 from engine.snapshot import restore as restore_trainer
 from engine.snapshot import snapshot as take_snapshot
-
-from app.protocol.codes import ErrorCode
-from app.protocol.commands import ProtocolError, Restore
-from engine.config import TrainingConfig
 
 if TYPE_CHECKING:
     from app.session import TrainingSession
@@ -35,8 +34,5 @@ def restore(session: TrainingSession, cmd: Restore) -> None:
     try:
         trainer = restore_trainer(cmd.snapshot, check_config=within_caps)
     except ValueError as exc:
-        field = str(exc).split(":", 1)[0]
-        ok = all(p.isidentifier() or p.isdigit() for p in field.split("."))
-        raise ProtocolError(ErrorCode.INVALID_VALUE, str(exc), field if ok else "snapshot")\
-            from None
+        raise engine_error(exc, "", "snapshot") from None
     session.start_run(trainer)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.losses import get_loss
 from engine.network import MLP
 
 Array = np.ndarray
@@ -21,7 +22,9 @@ def explain_example(net: MLP, x: Array, y: Any, loss: str) -> dict[str, Any]:
     x: (d_in,) features; y: the example's target as the loss takes it ((d_out,) for mse / bce,
     an int class for cross_entropy). Uses a copy of the network's cache, leaving it untouched.
     Silent about overflow, like the trainer: a diverged network's numbers are inf or nan.
-    Returns {"loss", "layers": [{"z", "a", "delta", "a_prev", "dL_dW", "dL_db"}, ...]}.
+    Returns {"loss", "p" (the output as the loss reads it: a value, or probabilities),
+    "layers": [{"z", "a", "da_dz", "dL_da", "delta", "a_prev", "dL_dW", "dL_db"}, ...]}, with
+    delta = dL_da · da_dz (for the output of bce / cross_entropy, the loss's own link).
     """
     saved = (net.inputs, net.zs, net.activations, net.deltas, net.grad_flat, net.penalty)
     # a diverged network explains itself with inf and nan, without warnings
@@ -38,18 +41,29 @@ def _explain(net: MLP, x: Array, y: Any, loss: str) -> dict[str, Any]:
     Y = np.asarray([y]) if loss == "cross_entropy" else np.asarray(y, np.float64)[None, :]
     net.forward(X)
     value, _ = net.backward(Y, loss)
+    link = get_loss(loss)
+    out = net.activations[-1]
+    _, dL_dout = link.value_and_grad(out, Y)  # dL/da of the output layer
     layers = []
     for layer in range(net.n_layers):
         a_prev = X[0] if layer == 0 else net.activations[layer - 1][0]
+        z, a = net.zs[layer][0], net.activations[layer][0]
         delta = net.deltas[layer][0]
+        if layer + 1 < net.n_layers:  # dL/da = sum over the next layer of w · delta
+            dL_da = net.weights[layer + 1] @ net.deltas[layer + 1][0]
+        else:
+            dL_da = dL_dout[0]
         layers.append(
             {
-                "z": net.zs[layer][0].copy(),
-                "a": net.activations[layer][0].copy(),
-                "delta": delta.copy(),
+                "z": z.copy(),
+                "a": a.copy(),
+                "da_dz": net.layer_activations[layer].df(z, a),  # f'(z), the activation's slope
+                "dL_da": dL_da.copy(),
+                "delta": delta.copy(),  # dL/dz = dL/da · da/dz
                 "a_prev": a_prev.copy(),
                 "dL_dW": np.outer(a_prev, delta),  # the chain rule, edge by edge
                 "dL_db": delta.copy(),
             }
         )
-    return {"loss": value, "layers": layers}
+    # what the loss predicts: a value (mse) or probabilities (bce: sigmoid, CE: softmax)
+    return {"loss": value, "p": link.predict(out)[0].copy(), "layers": layers}

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     WRONG_PHASE = "wrong_phase"  # e.g. compare_updates before the gradient exists
     READ_ONLY = "read_only"  # a student's command that would change the room's run
     ROOM = "room"  # an unknown room code, a full or closed room, a wrong teacher token
+    IN_RACE = "in_race"  # a command one lane of a race cannot take alone
     INTERNAL = "internal"  # a server fault: training paused, the session goes on
 
 

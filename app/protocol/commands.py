@@ -110,8 +110,15 @@ class SetBias(Command):
 
 
 class Explain(Command):
+    """One example through the chain rule; with a parameter (``layer`` and ``from``/``to``, or
+    ``neuron``), also that parameter's road from this example to the step's update."""
+
     type: Literal["explain"]
     index: int = Field(ge=0)
+    layer: int | None = Field(None, ge=0)
+    from_: int | None = Field(None, alias="from", ge=0)
+    to: int | None = Field(None, ge=0)
+    neuron: int | None = Field(None, ge=0)
 
 
 Phase = Literal["forward", "backward", "update"]
@@ -207,6 +214,20 @@ class LandscapeRequest(Command):
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
 
+class RaceLane(Strict):
+    optimizer: str = Field(max_length=20)
+    learning_rate: Finite
+    hyper: dict[Annotated[str, Field(max_length=40)], HyperValue] = Field(
+        default_factory=dict, max_length=16)
+
+
+class StartRace(Command):
+    """2 to 7 lanes of the current configuration, each with its optimizer, in lockstep."""
+
+    type: Literal["race"]
+    lanes: Annotated[list[RaceLane], Field(min_length=2, max_length=7)]
+
+
 RoomCode = Annotated[str, Field(min_length=1, max_length=16)]
 
 
@@ -275,7 +296,7 @@ COMMAND_MODELS: tuple[type[Command], ...] = (
     Configure, Play, Pause, Reset, Step, SetValues, SetSpeed, SetWeight, SetBias, Explain,
     PhaseStep, CompareUpdates, GradCheck, SuggestLearningRate, Snapshot, Restore, RoomOpen,
     RoomJoin, RoomResume, RoomCopy, RoomClose, RoomLeave, PollOpen, Vote, PollClose, View,
-    LabSurface, LabRun, LandscapeRequest)
+    LabSurface, LabRun, LandscapeRequest, StartRace)
 COMMAND_TYPES: dict[str, type[Command]] = {
     m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
     for m in COMMAND_MODELS

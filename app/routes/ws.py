@@ -46,5 +46,6 @@ async def training_socket(ws: WebSocket) -> None:
     session.outbox.append(session.ready_message())
     session.frame_wanted = True
     state.registry.add(session)
+    session.capacity_check = state.registry.growth_check(session)
     state.scheduler.add(session)
     await Connection(ws, session).serve()

@@ -19,7 +19,7 @@ export const COMMAND = Object.freeze({
   ROOM_OPEN: 'room_open', ROOM_JOIN: 'room_join', ROOM_RESUME: 'room_resume',
   ROOM_COPY: 'room_copy', ROOM_CLOSE: 'room_close', ROOM_LEAVE: 'room_leave',
   POLL_OPEN: 'poll_open', VOTE: 'vote', POLL_CLOSE: 'poll_close', VIEW: 'view',
-  LAB_SURFACE: 'lab_surface', LAB_RUN: 'lab_run', LANDSCAPE: 'landscape',
+  LAB_SURFACE: 'lab_surface', LAB_RUN: 'lab_run', LANDSCAPE: 'landscape', RACE: 'race',
 });
 
 /** Server -> client JSON message types. */
@@ -36,7 +36,7 @@ export const ERROR = Object.freeze({
   BAD_JSON: 'bad_json', BAD_MESSAGE: 'bad_message', UNKNOWN_TYPE: 'unknown_type',
   INVALID_VALUE: 'invalid_value', NEEDS_CONFIGURE: 'needs_configure', RATE_LIMITED: 'rate_limited',
   DIVERGED: 'diverged', INTERNAL: 'internal', WRONG_PHASE: 'wrong_phase', READ_ONLY: 'read_only',
-  ROOM: 'room',
+  ROOM: 'room', IN_RACE: 'in_race',
 });
 
 /** Websocket close codes the server uses (codes.py CloseCode). */

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ class Session:
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
+        self.health: list[dict[str, Any]] = []
         self.hello = self.json("hello")
         self.ready = self.json("ready")
         self.frame0 = self.frame_bytes()
@@ -25,19 +27,28 @@ class Session:
     def send(self, **command: Any) -> None:
         self.ws.send_json(command)
 
-    def json(self, expected_type: str | None = None) -> dict[str, Any]:
-        message = self.ws.receive()
-        assert "text" in message and message["text"] is not None, f"expected JSON, got {message}"
-        import json
+    def receive(self, want_health: bool = False) -> dict[str, Any]:
+        """The next message; ``health`` notices come whenever the findings change, so they are
+        collected in ``self.health`` unless asked for."""
+        while True:
+            message = self.ws.receive()
+            text = message.get("text")
+            if text is None or want_health or '"type":"health"' not in text[:40]:
+                return message
+            self.health.append(json.loads(text))
 
+    def json(self, expected_type: str | None = None) -> dict[str, Any]:
+        message = self.receive(want_health=expected_type == "health")
+        assert "text" in message and message["text"] is not None, \
+            f"expected JSON, got {str(message)[:300]}"
         data = json.loads(message["text"])
         if expected_type is not None:
-            assert data["type"] == expected_type, data
+            assert data["type"] == expected_type, str(data)[:300]
         return data
 
     def frame_bytes(self) -> bytes:
-        message = self.ws.receive()
-        assert message.get("bytes") is not None, f"expected a frame, got {message}"
+        message = self.receive()
+        assert message.get("bytes") is not None, f"expected a frame, got {str(message)[:300]}"
         return message["bytes"]
 
     def frame(self) -> dict[str, Any]:

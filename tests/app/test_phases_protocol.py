@@ -136,3 +136,51 @@ def test_a_tampered_snapshot_gets_an_error_naming_the_field(session: Session) ->
     assert session.error(type="restore", snapshot=too_big)["field"].startswith("snapshot.config")
     session.send(type="step", n=1)
     assert session.frame()["step"] == 1
+
+
+def test_the_explainer_leads_from_one_example_to_the_frames_numbers(session: Session) -> None:
+    session.send(type="configure", config={"optimizer": "adam", "regularization": "l2",
+                                           "regularization_rate": 0.01})
+    session.json("ready")
+    session.frame()
+    session.send(type="step", n=4)
+    session.frame()
+    back = _phase(session, to="backward")
+    index = int(back["batch"][3])
+    session.send(type="explain", index=index, layer=1, **{"from": 2, "to": 0})
+    answer = session.json("explanation")
+    road = answer["to_step"]
+    i = road["index"]
+    assert road["example_in_batch"] == 3
+    assert abs(road["gradient"] - back["grads"][i]) <= 1e-12
+    assert abs(road["update"] - back["pending"][i]) <= 1e-12
+    assert abs(np.mean(road["per_example"]) + road["regularization"] - road["gradient"]) <= 1e-12
+    # this example's own dL/dw is the chain rule's product in the explanation
+    assert abs(road["per_example"][3] - answer["layers"][1]["dL_dW"][2][0]) <= 1e-12
+
+
+def test_dead_relus_at_learning_rate_10_are_reported(session: Session) -> None:
+    session.send(type="configure", config={"activation": "relu", "learning_rate": 10})
+    session.json("ready")
+    session.frame()
+    session.send(type="step", n=20)
+    session.frame()
+    for _ in range(3):  # a step by phases checks health when it completes
+        session.send(type="phase")
+        session.frame()
+    kinds = {f["kind"] for message in session.health for f in message["findings"]}
+    assert "dead_units" in kinds, session.health
+
+
+def test_a_suggested_learning_rate_has_been_seen_to_work(session: Session) -> None:
+    session.send(type="configure", config={"activation": "relu", "learning_rate": 10})
+    session.json("ready")
+    session.frame()
+    session.send(type="suggest_learning_rate", id="lr?")
+    answer = session.json("learning_rate_suggestion")
+    assert answer["id"] == "lr?" and answer["learning_rate"] is not None
+    tried = {t["learning_rate"]: t for t in answer["tried"]}
+    chosen = tried[answer["learning_rate"]]
+    assert chosen["fell"] and not chosen["diverged"]
+    session.send(type="step", n=1)  # the run itself was not touched
+    assert session.frame()["step"] == 1
