@@ -15,6 +15,7 @@ import { initNotices } from './views/notices.js';
 import { initKeyboard } from './keyboard.js';
 import { initPhase } from './views/phase.js';
 import { initCompare } from './views/compare.js';
+import { initHealth } from './views/health.js';
 import { installDebugHook } from './debug.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
@@ -52,6 +53,7 @@ function main() {
   initEdgeMode();
   initPhase();
   initCompare();
+  initHealth();
   initKeyboard();
   on('ui', applyUi);
   // Every control a lesson link may hide (hide=...), by its data-ctl name.

@@ -182,3 +182,22 @@ def test_numbers_are_readable_and_the_heatmap_has_a_legend(page: Page,
     page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
     readout = re.compile(r"p\(class 1\) ≈ \d\.\d\d → class [01]")
     expect(page.get_by_test_id("heatmap-readout")).to_contain_text(readout)
+
+
+def test_dead_units_are_reported_and_the_fix_is_a_tried_learning_rate(
+        page: Page, server: ServerProcess) -> None:
+    open_app(page, server, "#activation=relu&learning_rate=10")
+    page.get_by_test_id("step-epoch").click()
+    expect(page.get_by_test_id("step-counter")).to_have_text("25")
+    notice = page.get_by_test_id("health-notice")
+    expect(notice).to_be_visible()
+    expect(notice.locator('[data-kind="dead_units"]')).to_contain_text("dead")
+    shoot(page, "health-dead-units")
+    page.get_by_test_id("health-fix").click()
+    suggestion = page.get_by_test_id("lr-suggestion")
+    expect(suggestion).to_contain_text("the training loss fell", timeout=30_000)
+    rate = page.evaluate("() => window.__bpp.answers.learning_rate_suggestion.learning_rate")
+    assert rate is not None and rate < 10
+    page.get_by_test_id("health-apply").click()
+    expect(page.get_by_test_id("step-counter")).to_have_text("0")
+    page.wait_for_function("(r) => window.__bpp.state().config.learning_rate === r", arg=rate)

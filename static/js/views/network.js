@@ -9,6 +9,7 @@ import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canv
 import { computeLayout, edgePath, hitTest, bezier } from './network-layout.js';
 import { animState, caption, shownFrame } from './network-anim.js';
 import { EDGE_MODES, PALETTES, edgeValues, shownMode } from './edge-values.js';
+import { stoppedUnits } from './health.js';
 import { paintGrid, divergingLut, rgbCss, NEG, POS } from '../colors.js';
 import { fmtNum, fmtLoss } from '../format.js';
 import { initLayerControls, placeLayerControls } from './layers.js';
@@ -41,6 +42,7 @@ export function initNetwork() {
   on('ui', () => { paintedFrame = null; needLayout = true; invalidate('network', 'caption'); });
   on('speed', () => invalidate('caption'));
   on('inspector', () => invalidate('network'));
+  on('health', () => invalidate('network'));
 
   // Hover shows the inspector (mouse); a click or tap pins it (inspector.js).
   const unhover = () => { if (store.inspect && !store.inspect.pinned) dispatch('inspect', null); };
@@ -292,6 +294,7 @@ function drawNeurons(anim, lw, hl, grads) {
   const L = layout.L;
   const lay = store.layout.layers;
   const gb = grads ? maxAbsBias(grads) : 0;
+  const stopped = stoppedUnits();
   ctx.imageSmoothingEnabled = true;
   for (let l = 1; l <= L; l++) {
     const col = layout.nodes[l - 1];
@@ -320,6 +323,8 @@ function drawNeurons(anim, lw, hl, grads) {
       const bs = Math.max(5, n.s * 0.16);
       ctx.fillStyle = rgbCss(b < 0 ? NEG : POS, Math.min(1, 0.3 + Math.abs(b)));
       ctx.fillRect(x - bs * 0.6, y + n.s - bs * 0.4, bs, bs);
+      const word = stopped.get(`${l - 1}|${j}`);
+      if (word) markStopped(x, y, n.s, word, lw);
       if (anim?.phase === 'backward' && gb > 0) {
         const P = L - anim.t * L;
         if (l > P - 0.05) {
@@ -332,6 +337,26 @@ function drawNeurons(anim, lw, hl, grads) {
     }
   }
   if (anim && (anim.phase === 'loss' || anim.phase === 'backward')) drawLossLabel(anim, lw);
+}
+
+/** A unit that stopped learning (the server's health finding): a red dashed frame and its word. */
+function markStopped(x, y, s, word, lw) {
+  ctx.save();
+  ctx.strokeStyle = '#b3261e';
+  ctx.lineWidth = 2.5 * lw;
+  ctx.setLineDash([5 * lw, 3 * lw]);
+  ctx.strokeRect(x - 4, y - 4, s + 8, s + 8);
+  ctx.setLineDash([]);
+  const fs = 12 * (lw > 1 ? 1.5 : 1);
+  ctx.font = `700 ${fs}px system-ui, sans-serif`;
+  const tw = ctx.measureText(word).width;
+  ctx.fillStyle = '#b3261e';
+  ctx.fillRect(x + s / 2 - tw / 2 - 4, y + s / 2 - fs / 2 - 3, tw + 8, fs + 6);
+  ctx.fillStyle = '#fff';
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'center';
+  ctx.fillText(word, x + s / 2, y + s / 2);
+  ctx.restore();
 }
 
 function maxAbsBias(grads) {
