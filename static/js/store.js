@@ -231,7 +231,10 @@ const REDUCERS = {
       // One Step: every phase held at least the dwell (the shortest phase is a fifth of it).
       const duration = single ? Math.max(SINGLE_STEP_MS, 5000 * s.ui.dwell) : Math.min(SINGLE_STEP_MS, 900 / Math.max(s.speed, 0.1));
       s.anim = { start: performance.now(), duration, step: h.step };
-    } else if (h.step < prevStep) s.anim = null;
+    } else if (h.step < prevStep) {
+      s.anim = null;
+      s.answers = {}; // a reset: findings and answers were about the run before it
+    }
     return speed ? ['frame', 'speed'] : ['frame'];
   },
 

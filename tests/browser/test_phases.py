@@ -201,3 +201,4 @@ def test_dead_units_are_reported_and_the_fix_is_a_tried_learning_rate(
     page.get_by_test_id("health-apply").click()
     expect(page.get_by_test_id("step-counter")).to_have_text("0")
     page.wait_for_function("(r) => window.__bpp.state().config.learning_rate === r", arg=rate)
+    expect(notice).to_be_hidden()  # the findings were about the run before the reset

@@ -62,4 +62,5 @@ export function initHealth() {
   on('health', render);
   on('learning_rate_suggestion', () => { asked = false; render(); });
   on('ready', () => { asked = false; render(); });
+  on('frame', () => { if (!box.hidden && !store.answers.health) { asked = false; render(); } });
 }
