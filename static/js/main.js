@@ -16,6 +16,7 @@ import { initKeyboard } from './keyboard.js';
 import { initPhase } from './views/phase.js';
 import { initCompare } from './views/compare.js';
 import { initHealth } from './views/health.js';
+import { initExplainStep } from './views/explain-step.js';
 import { installDebugHook } from './debug.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
@@ -47,6 +48,7 @@ function main() {
   initNetwork();
   initInspector();
   initExplainer();
+  initExplainStep();
   initHeatmap();
   initCharts();
   initMetrics();

@@ -186,9 +186,12 @@ export const setSpeed = (v) => send(COMMAND.SPEED, { steps_per_second: v }, { sp
 export const setWeight = (layer, from, to, value) => send(COMMAND.SET_WEIGHT, { layer, from, to, value }, { field: 'value' });
 export const setBias = (layer, neuron, value) => send(COMMAND.SET_BIAS, { layer, neuron, value }, { field: 'value' });
 
-/** Ask for one training example, explained; the explainer waits for this id. */
+/** Ask for one training example, explained; the explainer waits for this id. With an edge chosen
+ * (store.explain.sel) the answer also carries its road to the step's update (`to_step`). */
 export function explain(index) {
-  const id = send(COMMAND.EXPLAIN, { index }, { field: 'index' });
+  const sel = store.explain.sel;
+  const edge = sel && !store.diverged ? { layer: sel.l, from: sel.i, to: sel.j } : {};
+  const id = send(COMMAND.EXPLAIN, { index, ...edge }, { field: 'index' });
   if (id !== null) dispatch('explain', { index, asked: id });
 }
 

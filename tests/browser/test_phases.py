@@ -202,3 +202,50 @@ def test_dead_units_are_reported_and_the_fix_is_a_tried_learning_rate(
     expect(page.get_by_test_id("step-counter")).to_have_text("0")
     page.wait_for_function("(r) => window.__bpp.state().config.learning_rate === r", arg=rate)
     expect(notice).to_be_hidden()  # the findings were about the run before the reset
+
+
+JS_ROAD = """() => {
+  const m = window.__bpp.explanation;
+  return m && m.to_step && document.querySelector('[data-testid="explain-update"]') ? m : null;
+}"""
+
+
+def test_the_explainer_leads_from_one_example_to_the_pending_update(
+        page: Page, server: ServerProcess) -> None:
+    open_app(page, server, "#regularization=l2&regularization_rate=0.01&optimizer=adam"
+             "&learning_rate=0.01")
+    page.get_by_test_id("step-epoch").click()
+    expect(page.get_by_test_id("step-counter")).to_have_text("25")
+    page.keyboard.press("n")
+    held(page, "forward")
+    page.keyboard.press("n")
+    held(page, "backward")
+    page.get_by_test_id("explain-open").click()
+    m = page.wait_for_function(JS_ROAD).json_value()
+    road = m["to_step"]
+    grads = page.evaluate("() => window.__bpp.frameArray('grads')")
+    pending = page.evaluate("() => window.__bpp.frameArray('pending')")
+    k = road["index"]
+    per_example = road["per_example"]
+    assert abs(sum(per_example) / len(per_example) - road["data_gradient"]) < 1e-12
+    assert road["regularization"] != 0
+    assert abs(road["data_gradient"] + road["regularization"] - grads[k]) < 1e-12
+    assert abs(road["gradient"] - grads[k]) < 1e-12
+    assert abs(road["update"] - pending[k]) < 1e-12
+    # The page shows those numbers (exact in the titles).
+    shown = {"explain-mean": road["data_gradient"], "explain-reg": road["regularization"],
+             "explain-gradient": road["gradient"], "explain-update": road["update"]}
+    for testid, value in shown.items():
+        assert float(page.get_by_test_id(testid).get_attribute("title") or "nan") == value, testid
+    # The chain rule for the chosen edge, and this example's own entry in the batch.
+    f = page.get_by_test_id("explain-formula")
+    n, i, j = (int(f.get_attribute(f"data-{c}") or -1) for c in "lij")
+    layer = m["layers"][n]
+    assert float(page.get_by_test_id("explain-chain").get_attribute("title") or "nan") == \
+        layer["dL_dW"][i][j]
+    chain = layer["dL_da"][j] * layer["da_dz"][j] * layer["a_prev"][i]
+    assert abs(chain - layer["dL_dW"][i][j]) < 1e-12
+    if road["example_in_batch"] is not None:
+        assert abs(per_example[road["example_in_batch"]] - layer["dL_dW"][i][j]) < 1e-12
+        expect(page.locator(".ex-this")).to_have_count(1)
+    shoot(page, "2-backward-explained")
