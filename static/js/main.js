@@ -1,22 +1,18 @@
 // Backprop Playground, the page: wire the store, the socket session, the views and the loop.
 
-import { store, on } from './store.js';
+import { store, on, emit } from './store.js';
 import * as session from './session.js';
 import { initControls } from './views/controls.js';
 import { initData } from './views/data.js';
 import { initFeatures } from './views/features.js';
 import { initNetwork, relayout } from './views/network.js';
 import { initInspector } from './views/inspector.js';
-import { initExplainer } from './views/explain.js';
 import { initHeatmap } from './views/heatmap.js';
 import { initCharts } from './views/charts.js';
 import { initMetrics } from './views/metrics.js';
 import { initNotices } from './views/notices.js';
 import { initKeyboard } from './keyboard.js';
 import { initPhase } from './views/phase.js';
-import { initCompare } from './views/compare.js';
-import { initHealth } from './views/health.js';
-import { initExplainStep } from './views/explain-step.js';
 import { installDebugHook } from './debug.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
@@ -39,6 +35,43 @@ function initEdgeMode() {
   }
 }
 
+/** Load a stylesheet (a feature's, on first use); resolves when it applies. */
+function stylesheet(href) {
+  return new Promise((resolve) => {
+    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href, onload: resolve, onerror: resolve });
+    document.head.append(link);
+  });
+}
+
+/** Run `load` once, the first time `topic` comes with `when()` true. */
+function onFirst(topic, when, load) {
+  const off = on(topic, () => { if (when()) { off(); load(); } });
+}
+
+/** Features used on demand load on first use, so the page's first load stays light: the
+ * explainer (a click, the x key, a click on a point), the optimizers' comparison (the first
+ * backward phase), the health notice (the first `health`). */
+function initOnDemand() {
+  const opener = document.querySelector('[data-testid="explain-open"]');
+  let explainer = null;
+  const loadExplainer = (then) => {
+    explainer ??= Promise.all([import('./views/explain.js'), import('./views/explain-step.js'), stylesheet('/static/css/explain.css')]).then(([a, b]) => {
+      opener.removeEventListener('click', onOpener);
+      offOpen(); offToggle();
+      a.initExplainer();
+      b.initExplainStep();
+    });
+    explainer.then(then);
+  };
+  const onOpener = () => loadExplainer(() => emit('explain-toggle'));
+  opener.addEventListener('click', onOpener);
+  const offOpen = on('explain-open', (k) => loadExplainer(() => emit('explain-open', k)));
+  const offToggle = on('explain-toggle', () => loadExplainer(() => emit('explain-toggle')));
+  onFirst('frame', () => store.phase === 'backward', () => Promise.all([import('./views/compare.js'), stylesheet('/static/css/compare.css')])
+    .then(([m]) => m.initCompare()));
+  onFirst('health', () => true, () => import('./views/health.js').then((m) => m.initHealth()));
+}
+
 function main() {
   installDebugHook();
   initNotices();
@@ -47,15 +80,12 @@ function main() {
   initFeatures(() => relayout());
   initNetwork();
   initInspector();
-  initExplainer();
-  initExplainStep();
   initHeatmap();
   initCharts();
   initMetrics();
   initEdgeMode();
   initPhase();
-  initCompare();
-  initHealth();
+  initOnDemand();
   initKeyboard();
   on('ui', applyUi);
   // Every control a lesson link may hide (hide=...), by its data-ctl name.

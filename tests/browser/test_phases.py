@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import LocatorAssertions, Page, expect
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.pageutil import open_app
+from tests.browser.pageutil import JS_TWO_RAFS, open_app
 from tests.live_server import ServerProcess
 
 pytestmark = pytest.mark.browser
@@ -32,6 +32,7 @@ def held(page: Page, phase: str) -> None:
 
 
 def pin_edge(page: Page, layer: int, i: int, j: int) -> None:
+    page.evaluate(JS_TWO_RAFS)  # the network has drawn its newest layout
     p = page.evaluate("([l, i, j]) => window.__bpp.edgePoint(l, i, j)", [layer, i, j])
     page.mouse.click(p["x"], p["y"])
     expect(page.get_by_test_id("inspector")).to_contain_text("Edge")

@@ -65,4 +65,5 @@ function render() {
 export function initCompare() {
   panel = $('[data-testid="compare-panel"]');
   for (const topic of ['frame', 'ready', 'updates_compared', 'inspect', 'ui']) on(topic, render);
+  render();
 }

@@ -1,7 +1,6 @@
-// What an edge can show: the weight, its gradient, the last or the pending update, and the
-// optimizer's state (momentum buffer, Adam's bias-corrected m̂ and v̂, the effective step
-// lr·m̂/(√v̂+ε)). Each mode reads flat (P,) arrays of the newest frame; gradients have their own
-// palette (purple / green) so a positive weight never looks as if it flipped.
+// What an edge can show: weight, gradient, last or pending update, the optimizer's state
+// (momentum, Adam's m̂, v̂, lr·m̂/(√v̂+ε)), from the frame's (P,) arrays. Gradients have their
+// own palette (purple / green): a positive weight never looks as if it flipped.
 
 import { store } from '../store.js';
 import { NEG, POS } from '../colors.js';
@@ -31,10 +30,7 @@ function mapped(n, fn) {
   return out;
 }
 
-/**
- * Edge modes: `values(arrays, step)` gives a (P,) array or null (not available now); `what` names
- * it in the legend and the inspector; `palette` is the colour pair; `signs` says what each sign means.
- */
+/** mode -> {what (legend), palette, signs (what each sign means), values(arrays, step): (P,) or null} */
 export const EDGE_MODES = {
   weight: { what: 'weight w', palette: 'weight', values: (a) => a.params, signs: ['w < 0', 'w > 0'] },
   gradient: {
@@ -73,8 +69,7 @@ export function edgeValues(mode, frame = store.frame) {
   return m.values(frame.arrays, frame.header.step) ?? null;
 }
 
-/** The mode the network draws: the chosen one, the gradient while a step holds its backward
- * phase (weights unchanged, gradient new), the weight when the chosen one is not available. */
+/** The mode drawn: the chosen one; the gradient in a held backward phase; else the weight. */
 export function shownMode() {
   let mode = store.ui.edgeMode;
   if (store.phase === 'backward' && mode === 'weight') mode = 'gradient';

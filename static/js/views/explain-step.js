@@ -143,6 +143,7 @@ export function initExplainStep() {
   box = el('div.ex-step', { 'data-testid': 'explain-step' });
   $('[data-testid="explainer"] .ex-detail').after(box);
   on('explain', render);
+  render();
   // A phase taken apart changes the road (after backward it is the step's own): ask again.
   // (A new step is asked for by explain.js; this is for forward -> backward within a step.)
   let seen = { step: -1, phase: null };

@@ -1,6 +1,6 @@
 // The learning-rate lesson: the server's `health` findings (dead, saturated or cut-off units,
 // a stalled loss, divergence) in plain words with what to try, the stopped units marked on the
-// network (views/network.js reads stoppedUnits), and a one-click fix: the server tries learning
+// network (views/network.js), and a one-click fix: the server tries learning
 // rates on copies of the run (`suggest_learning_rate`) and the page offers the one that worked.
 
 import { store, on } from '../store.js';
@@ -8,19 +8,9 @@ import * as session from '../session.js';
 import { fmtNum } from '../format.js';
 import { el, $ } from '../dom.js';
 
-const UNIT_KINDS = { dead_units: 'dead', saturated_units: 'saturated', cut_off_units: 'cut off' };
 let box;
 let asked = false;     // a suggestion is on its way
 let dismissed = '';    // the findings the learner closed (shown again when they change)
-
-/** Hidden units that stopped learning: Map "layer|neuron" (hidden layer index) -> word. */
-export function stoppedUnits() {
-  const out = new Map();
-  for (const f of store.answers.health?.findings ?? []) {
-    for (const [l, j] of f.units ?? []) if (UNIT_KINDS[f.kind]) out.set(`${l}|${j}`, UNIT_KINDS[f.kind]);
-  }
-  return out;
-}
 
 function suggestionLine() {
   const s = store.answers.learning_rate_suggestion;
@@ -63,4 +53,5 @@ export function initHealth() {
   on('learning_rate_suggestion', () => { asked = false; render(); });
   on('ready', () => { asked = false; render(); });
   on('frame', () => { if (!box.hidden && !store.answers.health) { asked = false; render(); } });
+  render();
 }

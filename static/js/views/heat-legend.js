@@ -1,6 +1,5 @@
-// The output heatmap's colour legend and the words under the pointer: for a probability output
-// (binary cross-entropy, or a sigmoid output) the frame's grid holds the score s = 2p − 1, so
-// p = (s + 1) / 2; for cross-entropy it holds each class's probability; otherwise the output.
+// The output heatmap's legend and the words under the pointer. A probability output's grid
+// holds s = 2p − 1, so p = (s + 1) / 2; cross-entropy's holds each class's probability.
 
 import { store, on } from '../store.js';
 import { diverging, rgbCss, CLASS_CSS } from '../colors.js';

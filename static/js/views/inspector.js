@@ -5,7 +5,6 @@
 import { store, on, dispatch, refuse, sameTarget } from '../store.js';
 import { weightIndex, biasIndex } from '../protocol.js';
 import { fmtFull, fmtNum } from '../format.js';
-import { gradcheckBox } from './gradcheck.js';
 import { gridSurface } from '../canvas.js';
 import { paintGrid } from '../colors.js';
 import * as session from '../session.js';
@@ -110,8 +109,12 @@ function build() {
       : 'This neuron\'s activation over the input plane (x₁ right, x₂ up).')]),
     el('table', null, ...rows.map(([text], k) => el('tr', null, el('td', null, text), cells[k].td))),
     built.pinned ? editForm(t, idx) : el('div.sub', null, `Click to pin and edit the ${edge ? 'weight' : 'bias'}.`),
-    ...(built.pinned ? [gradcheckBox(t)] : []),
   );
+  if (built.pinned) {
+    // The gradient check loads on first use (it is not part of the page's first load).
+    const pinned = built;
+    import('./gradcheck.js').then(({ gradcheckBox }) => { if (built === pinned) box.append(gradcheckBox(t)); });
+  }
 }
 
 function editForm(t, idx) {

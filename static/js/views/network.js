@@ -9,7 +9,6 @@ import { fitCanvas, onResize, gridSurface, localPoint, lineScale } from '../canv
 import { computeLayout, edgePath, hitTest, bezier } from './network-layout.js';
 import { animState, caption, shownFrame } from './network-anim.js';
 import { EDGE_MODES, PALETTES, edgeValues, shownMode } from './edge-values.js';
-import { stoppedUnits } from './health.js';
 import { paintGrid, divergingLut, rgbCss, NEG, POS } from '../colors.js';
 import { fmtNum, fmtLoss } from '../format.js';
 import { initLayerControls, placeLayerControls } from './layers.js';
@@ -337,6 +336,17 @@ function drawNeurons(anim, lw, hl, grads) {
     }
   }
   if (anim && (anim.phase === 'loss' || anim.phase === 'backward')) drawLossLabel(anim, lw);
+}
+
+const UNIT_WORDS = { dead_units: 'dead', saturated_units: 'saturated', cut_off_units: 'cut off' };
+
+/** Hidden units that stopped learning (the server's `health`): "layer|neuron" -> word. */
+function stoppedUnits() {
+  const out = new Map();
+  for (const f of store.answers.health?.findings ?? []) {
+    for (const [l, j] of f.units ?? []) if (UNIT_WORDS[f.kind]) out.set(`${l}|${j}`, UNIT_WORDS[f.kind]);
+  }
+  return out;
 }
 
 /** A unit that stopped learning (the server's health finding): a red dashed frame and its word. */

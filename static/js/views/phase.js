@@ -1,8 +1,6 @@
-// The step taken apart: "Step by phase" (and the n key) runs the next phase of the step on the
-// server (forward -> backward -> update) and holds it until the next press; "play by phases"
-// sends the next phase every dwell; the dwell is the teacher's. Each held phase has its caption
-// in the article's words. While a whole step animates, the numbers of the step before stay on
-// show until the update phase (network-anim.shownFrame); this module redraws them then.
+// The step taken apart: "Step by phase" (n) runs the next phase (forward -> backward -> update)
+// and holds it; "by phases" plays them at the teacher's dwell; captions in the article's words.
+// A whole step's numbers change at its update phase (network-anim.shownFrame): redrawn then.
 
 import { store, on, dispatch } from '../store.js';
 import * as session from '../session.js';
