@@ -407,7 +407,7 @@ function updateLegend(mode, vMax, fastGlow, anim) {
   let size_ = m === 'weight' ? 'thickness = size' : `thickness = size (max ${fmtNum(vMax, 2)})`;
   if (fastGlow) size_ += ' · brightness = |dL/dw|';
   const mk = (cls, label) => h('span', null, h(`span.sw.${cls}`), label);
-  const [neg, pos] = spec.signs ?? ['negative', `positive ${what}`];
+  const [neg, pos] = spec.signs ?? ['< 0', '> 0'];
   const grad = spec.palette === 'gradient';
   const parts = [h('b', null, `${what}: `), mk(grad ? 'gneg' : 'neg', neg), mk(grad ? 'gpos' : 'pos', pos), size_];
   el.replaceChildren(grad ? h('span.grad-legend', { 'data-testid': 'gradient-legend' }, ...parts) : h('span', null, ...parts));
