@@ -2,6 +2,16 @@
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
+/** Load a stylesheet once (a tool's, on first use); resolves when it applies. */
+export function stylesheet(href) {
+  const old = $(`link[href="${href}"]`);
+  if (old) return old.loaded;
+  const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href });
+  link.loaded = new Promise((resolve) => { link.onload = resolve; link.onerror = resolve; });
+  document.head.append(link);
+  return link.loaded;
+}
+
 /**
  * An element: el('button.ex-card.on', {type: 'button', 'data-testid': 'x', onclick: fn}, 'text', child).
  * Props that are element properties are set as such, `on...` become listeners, others attributes.

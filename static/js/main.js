@@ -14,6 +14,7 @@ import { initNotices } from './views/notices.js';
 import { initKeyboard } from './keyboard.js';
 import { initPhase } from './views/phase.js';
 import { installDebugHook } from './debug.js';
+import { stylesheet } from './dom.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
 const HIDE_ALSO = { optimizer: ['hyper'] };
@@ -35,13 +36,7 @@ function initEdgeMode() {
   }
 }
 
-/** Load a stylesheet (a feature's, on first use); resolves when it applies. */
-function stylesheet(href) {
-  return new Promise((resolve) => {
-    const link = Object.assign(document.createElement('link'), { rel: 'stylesheet', href, onload: resolve, onerror: resolve });
-    document.head.append(link);
-  });
-}
+const TOOLS_CSS = '/static/css/tools.css';
 
 /** Run `load` once, the first time `topic` comes with `when()` true. */
 function onFirst(topic, when, load) {
@@ -67,9 +62,9 @@ function initOnDemand() {
   opener.addEventListener('click', onOpener);
   const offOpen = on('explain-open', (k) => loadExplainer(() => emit('explain-open', k)));
   const offToggle = on('explain-toggle', () => loadExplainer(() => emit('explain-toggle')));
-  onFirst('frame', () => store.phase === 'backward', () => Promise.all([import('./views/compare.js'), stylesheet('/static/css/compare.css')])
+  onFirst('frame', () => store.phase === 'backward', () => Promise.all([import('./views/compare.js'), stylesheet(TOOLS_CSS)])
     .then(([m]) => m.initCompare()));
-  onFirst('health', () => true, () => import('./views/health.js').then((m) => m.initHealth()));
+  onFirst('health', () => true, () => Promise.all([import('./views/health.js'), stylesheet(TOOLS_CSS)]).then(([m]) => m.initHealth()));
 }
 
 function main() {

@@ -6,8 +6,8 @@ Screenshots of each held phase go to test-artifacts/ (git-ignored) for a person 
 
 from __future__ import annotations
 
+import itertools
 import re
-import time
 
 import pytest
 from playwright.sync_api import LocatorAssertions, Page, expect
@@ -128,22 +128,33 @@ def test_gradient_check_agrees_with_backprop(page: Page, server: ServerProcess) 
     expect(page.get_by_test_id("gradcheck")).to_contain_text("they agree")
 
 
+# Every change of the caption's phase, with its time (the page's clock).
+JS_RECORD_PHASES = """() => {
+  window.__phases = [];
+  const c = document.querySelector('[data-testid="phase-caption"]');
+  new MutationObserver(() => {
+    const last = window.__phases.at(-1);
+    const p = c.dataset.phase;
+    if (!last || last.p !== p) window.__phases.push({p, t: performance.now()});
+  }).observe(c, {attributes: true, attributeFilter: ['data-phase']});
+}"""
+
+
 def test_play_by_phases_holds_every_phase_for_the_dwell(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     page.get_by_test_id("phase-dwell").select_option("0.5")
-    seen: list[str] = []
-    start = time.monotonic()
+    page.evaluate(JS_RECORD_PHASES)
     page.get_by_test_id("phase-play").click()
     expect(page.get_by_test_id("play")).to_have_attribute("aria-pressed", "true")
-    for phase in ["forward", "backward", "update", "forward", "backward", "update"]:
-        held(page, phase)
-        seen.append(phase)
-        if len(seen) == 3:
-            expect(page.get_by_test_id("step-counter")).to_have_text("1")
-    elapsed = time.monotonic() - start
+    page.wait_for_function(
+        "() => window.__phases.filter((x) => x.p.startsWith('held-')).length >= 6", timeout=20_000)
     page.get_by_test_id("phase-play").click()
-    assert elapsed >= 5 * 0.5  # six phases, the first at once, each later one after the dwell
     expect(page.get_by_test_id("play")).to_have_attribute("aria-pressed", "false")
+    seen = [x for x in page.evaluate("() => window.__phases") if x["p"].startswith("held-")][:6]
+    assert [x["p"] for x in seen] == ["held-forward", "held-backward", "held-update"] * 2
+    held_ms = [b["t"] - a["t"] for a, b in itertools.pairwise(seen)]
+    assert min(held_ms) >= 480, held_ms  # each phase stays on show for the dwell (0.5 s)
+    expect(page.get_by_test_id("step-counter")).to_have_text("2")
 
 
 def test_a_whole_step_shows_its_numbers_at_the_update(page: Page, server: ServerProcess) -> None:

@@ -5,7 +5,7 @@
 import { store, on } from '../store.js';
 import * as session from '../session.js';
 import { fmtNum, fmtFull } from '../format.js';
-import { el } from '../dom.js';
+import { el, stylesheet } from '../dom.js';
 
 let current = null; // {target, out}: the box on show
 
@@ -50,3 +50,4 @@ export function gradcheckBox(target) {
 }
 
 on('gradcheck', () => show(store.answers.gradcheck));
+stylesheet('/static/css/tools.css');

@@ -84,7 +84,8 @@ export function initPhase() {
     const h = store.frame.header;
     if (store.phasePlay && waiting !== null && h.ack === waiting) {
       waiting = null;
-      timer = setTimeout(nextPhase, dwellMs());
+      // The dwell counts from when the phase is drawn (the render loop's next tick), not from its frame.
+      requestAnimationFrame(() => { if (store.phasePlay && timer === null) timer = setTimeout(nextPhase, dwellMs()); });
     }
     // A whole step animates: its numbers change at the update phase.
     clearTimeout(heldTimer);
