@@ -1,6 +1,6 @@
 // What an edge can show: weight, gradient, last or pending update, the optimizer's state
 // (momentum, Adam's m̂, v̂, lr·m̂/(√v̂+ε)), from the frame's (P,) arrays. Gradients have their
-// own palette (purple / green): a positive weight never looks as if it flipped.
+// own palette (purple / green): a positive weight never looks flipped.
 
 import { store } from '../store.js';
 import { NEG, POS } from '../colors.js';

@@ -84,7 +84,7 @@ export function initPhase() {
     const h = store.frame.header;
     if (store.phasePlay && waiting !== null && h.ack === waiting) {
       waiting = null;
-      // The dwell counts from when the phase is drawn (the render loop's next tick), not from its frame.
+      // The dwell counts from when the phase is drawn.
       requestAnimationFrame(() => { if (store.phasePlay && timer === null) timer = setTimeout(nextPhase, dwellMs()); });
     }
     // A whole step animates: its numbers change at the update phase.
