@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
@@ -42,7 +43,10 @@ async def training_socket(ws: WebSocket) -> None:
         await ws.close(code=CloseCode.TRY_AGAIN_LATER, reason=refusal)
         return
     session = TrainingSession(settings, client)
-    session.outbox.append(hello_message(settings, config_json(session.trainer)))
+    if getattr(state, "hello_text", None) is None:  # the same for every connection: built once
+        state.hello_text = json.dumps(hello_message(settings, config_json(session.trainer)),
+                                      separators=(",", ":"), allow_nan=False)
+    session.outbox.append(state.hello_text)
     session.outbox.append(session.ready_message())
     session.frame_wanted = True
     state.registry.add(session)
