@@ -20,6 +20,7 @@ import logging
 import time
 
 from app import metrics
+from app.cpu_share import OVER_SHARE, overuse
 from app.session import TrainingSession
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Scheduler:
         self._wake = asyncio.Event()
         self.steps_total = 0
         self.other_s = 0.0  # per round: what the loop did besides training (frames, I/O)
+        self.active = 1  # sessions that wanted CPU in the last round (for fair shares)
 
     def add(self, session: TrainingSession) -> None:
         self.sessions.add(session)
@@ -59,7 +61,13 @@ class Scheduler:
             budget = min(self.slice_s, max(MIN_SLICE_S, budget))
             worked, training_s = 0, 0.0
             round_start = time.perf_counter()
-            for session in busy:
+            self.active = len(busy)
+            now = time.perf_counter()
+            # Fair by cost: a session over its share of CPU time (training and frames) sits
+            # out this round, unless every session is over (then all share what there is).
+            under = [s for s in busy
+                     if overuse(s.cpu.rate(now), self.active) <= OVER_SHARE] or busy
+            for session in under:
                 if not session.wants_cpu:  # paused or closed while we were away
                     continue
                 start = time.perf_counter()
@@ -69,7 +77,9 @@ class Scheduler:
                     log.exception("training slice failed; pausing that session")
                     session.fail("training stopped by an internal error; reset or reconfigure")
                     done = 0
-                training_s += time.perf_counter() - start
+                spent = time.perf_counter() - start
+                session.cpu.charge(spent, start + spent)
+                training_s += spent
                 worked += done
                 if done:
                     # Yield after every slice that trained: that session's sender (woken by the

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from app import lab_commands, metrics, phases, race_mode, snapshots
+from app.cpu_share import CpuAccount
 from app.engine_errors import engine_error
 from app.frames import FrameBuilder
 from app.health_watch import HealthWatch
@@ -78,6 +79,7 @@ class TrainingSession:
         self.trainer = self._build({})
         self._clear_path()
         self.health = HealthWatch(self.clock)
+        self.cpu = CpuAccount()  # training and frame building, for fair shares
 
     # ---- commands -------------------------------------------------------------------------
     def apply(self, cmd: Command) -> None:
