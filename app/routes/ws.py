@@ -18,6 +18,10 @@ from app.settings import Settings
 router = APIRouter()
 
 
+def _dumps(message: dict[str, object]) -> str:
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)
+
+
 def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
     """Browsers always send Origin: it must be this host or on the allowlist."""
     origin = ws.headers.get("origin")
@@ -42,12 +46,14 @@ async def training_socket(ws: WebSocket) -> None:
     if refusal:
         await ws.close(code=CloseCode.TRY_AGAIN_LATER, reason=refusal)
         return
-    session = TrainingSession(settings, client)
-    if getattr(state, "hello_text", None) is None:  # the same for every connection: built once
-        state.hello_text = json.dumps(hello_message(settings, config_json(session.trainer)),
-                                      separators=(",", ":"), allow_nan=False)
+    if getattr(state, "prototype", None) is None:  # what every connection starts with: once
+        first = TrainingSession(settings, client)
+        state.prototype = first.trainer
+        state.hello_text = _dumps(hello_message(settings, config_json(first.trainer)))
+        state.ready_text = _dumps(first.ready_message())
+    session = TrainingSession(settings, client, trainer=state.prototype.copy())
     session.outbox.append(state.hello_text)
-    session.outbox.append(session.ready_message())
+    session.outbox.append(state.ready_text)
     session.frame_wanted = True
     state.registry.add(session)
     session.capacity_check = state.registry.growth_check(session)
