@@ -46,6 +46,7 @@ class ProtocolError(Exception):
 
 
 class Command(Strict):
+    type: str  # each command narrows it to its own literal
     id: CommandId | None = None  # echoed by the answer; None only when omitted (null is refused)
 
 
