@@ -24,7 +24,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from app import metrics, phases
 from app.command_cost import command_cost
-from app.cpu_share import OVER_SHARE, overuse
+from app.cpu_share import OVER_SHARE
 from app.protocol.codes import CloseCode, ErrorCode
 from app.protocol.commands import STUDENT_COMMANDS, Command, ProtocolError, parse_command
 from app.room_commands import ROOM_HANDLERS
@@ -221,8 +221,8 @@ class Connection:
                         continue  # e.g. a 'ready' arrived: it must go before the frame
                 last_frame = max(last_frame + interval, time.monotonic() - interval)  # no drift
                 # Fair by cost: a session using more than its share spaces its frames out.
-                share = overuse(session.cpu.rate(time.perf_counter()),
-                                self.app_state.scheduler.active)
+                share = session.cpu.rate(time.perf_counter()) / \
+                    self.app_state.scheduler.share_of(session)
                 if share > OVER_SHARE:
                     last_frame += interval * min(share / OVER_SHARE - 1.0, 10.0)
                     continue

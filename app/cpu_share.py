@@ -40,3 +40,13 @@ def fair_share(active: int) -> float:
 def overuse(rate: float, active: int) -> float:
     """How many fair shares a session uses (1.0 = exactly its share)."""
     return rate / fair_share(active)
+
+
+def shares_by_address(clients: list[str]) -> list[float]:
+    """Each session's share when the loop is split equally between client addresses first,
+    then between an address's sessions: one address with 250 tabs gets what one user gets."""
+    counts: dict[str, int] = {}
+    for client in clients:
+        counts[client] = counts.get(client, 0) + 1
+    per_address = LOOP_SHARE / max(1, len(counts))
+    return [per_address / counts[client] for client in clients]

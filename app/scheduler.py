@@ -20,7 +20,7 @@ import logging
 import time
 
 from app import metrics
-from app.cpu_share import OVER_SHARE, overuse
+from app.cpu_share import OVER_SHARE, fair_share, shares_by_address
 from app.session import TrainingSession
 
 log = logging.getLogger(__name__)
@@ -38,12 +38,18 @@ class Scheduler:
         self.steps_total = 0
         self.other_s = 0.0  # per round: what the loop did besides training (frames, I/O)
         self.active = 1  # sessions that wanted CPU in the last round (for fair shares)
+        self.shares: dict[TrainingSession, float] = {}  # each busy session's share, last round
 
     def add(self, session: TrainingSession) -> None:
         self.sessions.add(session)
 
     def remove(self, session: TrainingSession) -> None:
         self.sessions.discard(session)
+        self.shares.pop(session, None)
+
+    def share_of(self, session: TrainingSession) -> float:
+        """The session's fair share of the loop (CPU seconds per second)."""
+        return self.shares.get(session) or fair_share(self.active)
 
     def wake(self) -> None:
         self._wake.set()
@@ -63,10 +69,13 @@ class Scheduler:
             round_start = time.perf_counter()
             self.active = len(busy)
             now = time.perf_counter()
-            # Fair by cost: a session over its share of CPU time (training and frames) sits
-            # out this round, unless every session is over (then all share what there is).
+            # Fair by cost: the loop is shared between client addresses, then between an
+            # address's sessions; a session over its share of CPU time (training and frames)
+            # sits out this round, unless every session is over (then all share what there is).
+            self.shares = dict(zip(busy, shares_by_address([s.client for s in busy]),
+                                   strict=True))
             under = [s for s in busy
-                     if overuse(s.cpu.rate(now), self.active) <= OVER_SHARE] or busy
+                     if s.cpu.rate(now) <= OVER_SHARE * self.shares[s]] or busy
             for session in under:
                 if not session.wants_cpu:  # paused or closed while we were away
                     continue
