@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from engine.config import TrainingConfig
     from engine.trainer import Trainer
 
-Array = np.ndarray
+from engine.arrays import Array
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def compare_updates(trainer: Trainer) -> dict[str, Any]:
 def _evaluator(trainer: Trainer, scratch: MLP, X_batch: Array, Y_batch: Array) -> Any:
     """flat (P,) -> {"batch_loss", "train_loss", "penalty"} evaluated on ``scratch``."""
     cfg = trainer.config
-    loss = get_loss(cfg.loss)
+    loss = get_loss(cfg.chosen_loss)
     reg = get_regularizer(cfg.regularization)
     n_weights, n_train = scratch.n_weights, len(trainer.y_train)
 

@@ -32,7 +32,7 @@ from engine.regularization import get_regularizer
 if TYPE_CHECKING:
     from engine.trainer import Trainer
 
-Array = np.ndarray
+from engine.arrays import Array
 
 # Activations whose slope jumps at z = 0 (every other one has a continuous derivative).
 KINKED = frozenset({"relu", "leaky_relu"})
@@ -87,7 +87,7 @@ def _check(trainer: Trainer, index: int, name: str) -> GradCheck:
     net = trainer.net.copy()  # the run's network and its caches stay as they are
     with np.errstate(all="ignore"):
         net.forward(X)
-        net.backward(Y, cfg.loss, cfg.regularization, cfg.regularization_rate)
+        net.backward(Y, cfg.chosen_loss, cfg.regularization, cfg.regularization_rate)
         backprop = float(net.grad_flat[index])
         w = float(net.flat[index])
         h = H_SCALE * max(1.0, abs(w))
@@ -115,7 +115,7 @@ def _loss(net: MLP, trainer: Trainer, index: int, value: float, X: Array, Y: Arr
     cfg = trainer.config
     net.flat[index] = value
     net.forward(X)
-    data_loss = get_loss(cfg.loss).value_and_grad(net.activations[-1], Y)[0]
+    data_loss = get_loss(cfg.chosen_loss).value_and_grad(net.activations[-1], Y)[0]
     penalty = cfg.regularization_rate * get_regularizer(cfg.regularization).value(
         net.flat[: net.n_weights]
     )

@@ -10,10 +10,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.features import featurize
 from engine.network import MLP
 
-Array = np.ndarray
 DOMAIN = 6.0
 
 

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.optimizers import Optimizer, make_optimizer
 from engine.surface import Surface, check_point
 from engine.surfaces import SURFACES
 
-Array = np.ndarray
 MAX_STEPS = 100_000
 
 

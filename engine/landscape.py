@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.losses import get_loss
 from engine.network import MLP
 from engine.trainer import Trainer
 
-Array = np.ndarray
 MAX_SIZE = 201
 MAX_SPAN = 100.0
 CHUNK_BYTES = 16_000_000  # bound on one layer's arrays for a chunk of grid points
@@ -168,7 +168,7 @@ def _batched_loss(trainer: Trainer) -> Callable[[Array, Array, Array, Array, Arr
     """(theta, d1, d2, a (G,), b (G,)) -> (G,) training losses at theta + a d1 + b d2."""
     net = trainer.net
     F, Y = trainer.F_train, trainer.Y_train
-    values = get_loss(trainer.config.loss).values
+    values = get_loss(trainer.config.chosen_loss).values
     fs = [None if act.name == "linear" else act.f for act in net.layer_activations]
     # bytes per grid point: one layer's activations and its stack of weights
     per_point = 8 * (len(F) * max(net.sizes) + max(W.size for W in net.weights))

@@ -15,11 +15,10 @@ from typing import Any
 import numpy as np
 
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS, Activation, get_activation
+from engine.arrays import Array
 from engine.initializers import get_initializer
 from engine.losses import LOSSES, get_loss
 from engine.regularization import get_regularizer
-
-Array = np.ndarray
 
 
 class MLP:
@@ -166,6 +165,9 @@ class MLP:
         grad_flat = np.empty(self.n_params)
         grads = [grad_flat[at] if shape is None else grad_flat[at].reshape(shape)
                  for at, shape in self._layout]
+        inputs = self.inputs
+        if inputs is None:
+            raise RuntimeError("backprop() needs a forward() first")
         zs, acts, back = self.zs, self.activations, self._back
         L = len(self.weights)
         deltas = [delta] * L
@@ -177,7 +179,7 @@ class MLP:
             delta = delta @ W.T  # dL/da_{l-1}
             if df is not None:
                 delta *= df(zs[layer - 1], acts[layer - 1])  # dL/dz_{l-1}
-        np.matmul(self.inputs.T, delta, out=grads[0])
+        np.matmul(inputs.T, delta, out=grads[0])
         np.add.reduce(delta, axis=0, out=grads[1])
         deltas[0] = delta
         self.penalty = 0.0

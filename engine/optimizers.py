@@ -27,9 +27,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.optimizer_updates import adagrad_update, adam_update, rmsprop_update, sgd_update
-
-Array = np.ndarray
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from engine.optimizers import Optimizer
     from engine.trace import Divergence
 
-Array = np.ndarray
+from engine.arrays import Array
 
 PHASES = ("forward", "backward", "update")
 
@@ -196,7 +196,7 @@ class StepPhases:
         self._cursor = cursor = cursor + B
         net = self.net
         net.forward(Xb)
-        loss, delta = net.loss_and_delta(Yb, cfg.loss)
+        loss, delta = net.loss_and_delta(Yb, cfg.chosen_loss)
         p = self._pending = PendingStep(
             "forward", self.step_count + 1, batch, Xb, Yb, loss, net.zs, net.activations,
             delta, cursor >= n, cursor_before, order_before, rng_before,

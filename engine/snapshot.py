@@ -44,13 +44,12 @@ from typing import Any
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.compare import ALTERNATIVES, ShadowOptimizers
 from engine.config import TrainingConfig
 from engine.optimizers import OPTIMIZERS, Optimizer
 from engine.trace import Divergence
 from engine.trainer import Trainer
-
-Array = np.ndarray
 
 FORMAT = "backprop-playground/snapshot"
 VERSION = 1

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.losses import LOSSES
 from engine.optimizers import HyperSpec
 
-Array = np.ndarray
 XY = Any  # a float or an array: the surfaces' formulas accept either
 Window = tuple[tuple[float, float], tuple[float, float]]
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-Array = np.ndarray
+from engine.arrays import Array
 
 
 @dataclass(slots=True)
@@ -96,7 +97,7 @@ class PendingStep:
     pass_complete: bool  # this batch ends a pass over the training set
     cursor_before: int  # the batch position before the draw, to undo it
     order_before: Array | None  # the batch order before the draw reshuffled it (None: no shuffle)
-    rng_before: dict | None  # the shuffle generator's state before that reshuffle
+    rng_before: dict[str, Any] | None  # the shuffle generator's state before that reshuffle
     # set by backward():
     deltas: list[Array] | None = None  # dL/dz per layer, (B, width)
     grad_flat: Array | None = None  # dL/dparams incl. the penalty's gradient, (P,)

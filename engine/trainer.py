@@ -28,7 +28,7 @@ from engine.trace import Divergence, PendingStep, PhaseError, StepTrace
 if TYPE_CHECKING:
     from engine.compare import ShadowOptimizers
 
-Array = np.ndarray
+from engine.arrays import Array
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Trainer(StepPhases):
         self.spec = DATASETS[config.dataset]
         data_seq, self._init_seq, self._shuffle_seq = np.random.SeedSequence(config.seed).spawn(3)
         data_rng = np.random.default_rng(data_seq)
-        X, y = make_dataset(config.dataset, config.samples, config.noise, data_rng)
+        X, y = make_dataset(config.dataset, config.chosen_samples, config.noise, data_rng)
         self.X_train, self.y_train, self.X_test, self.y_test = train_test_split(
             X, y, config.train_ratio, data_rng
         )
@@ -71,7 +71,7 @@ class Trainer(StepPhases):
         self.net = MLP(
             sizes,
             activation=config.activation,
-            output_activation=config.output_activation,
+            output_activation=config.chosen_output_activation,
             init=config.init,
             seed=np.random.default_rng(self._init_seq),
         )
@@ -229,14 +229,14 @@ class Trainer(StepPhases):
     def predict(self, F: Array) -> Array:
         """Features (n, d_in) -> what the loss predicts: a value or (class) probabilities."""
         out = self.net.forward_all(F)[-1]
-        return get_loss(self.config.loss).predict(out)
+        return get_loss(self.config.chosen_loss).predict(out)
 
     def _loss_and_accuracy(self, out: Array, Y: Array, y: Array) -> tuple[float, float | None]:
         """out: the raw outputs for these examples, (n, d_out)."""
         if len(y) == 0:
             return math.nan, None
         with np.errstate(all="ignore"):
-            loss, _ = get_loss(self.config.loss).value_and_grad(out, Y)
+            loss, _ = get_loss(self.config.chosen_loss).value_and_grad(out, Y)
         if self.spec.kind == "regression":
             return loss, None
         return loss, float(np.mean(self.classify(out) == y))
