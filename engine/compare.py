@@ -119,7 +119,7 @@ def compare_updates(trainer: Trainer) -> dict[str, Any]:
     pending = trainer.pending
     if pending is None or pending.phase != "backward":
         raise PhaseError("compare_updates: needs a step after backward (the gradient to apply)")
-    grads, params = pending.grad_flat, trainer.net.flat
+    (_, grads, _), params = pending.gradients(), trainer.net.flat
     lr = trainer.config.learning_rate
     running = running_kind(trainer.config)
     shadows = trainer.shadows

@@ -32,7 +32,7 @@ from engine.regularization import get_regularizer
 if TYPE_CHECKING:
     from engine.trainer import Trainer
 
-from engine.arrays import Array
+from engine.arrays import Array, BoolArray
 
 # Activations whose slope jumps at z = 0 (every other one has a continuous derivative).
 KINKED = frozenset({"relu", "leaky_relu"})
@@ -88,6 +88,8 @@ def _check(trainer: Trainer, index: int, name: str) -> GradCheck:
     with np.errstate(all="ignore"):
         net.forward(X)
         net.backward(Y, cfg.chosen_loss, cfg.regularization, cfg.regularization_rate)
+        if net.grad_flat is None:  # backward() always sets it; this tells the type checker
+            raise RuntimeError("backward() left no gradient")
         backprop = float(net.grad_flat[index])
         w = float(net.flat[index])
         h = H_SCALE * max(1.0, abs(w))
@@ -109,7 +111,7 @@ def _check(trainer: Trainer, index: int, name: str) -> GradCheck:
 
 
 def _loss(net: MLP, trainer: Trainer, index: int, value: float, X: Array, Y: Array
-          ) -> tuple[float, list[Array]]:
+          ) -> tuple[float, list[BoolArray]]:
     """The minimised loss with flat[index] = value, and which side of 0 every pre-activation of
     a kinked layer is on, (B, width) booleans per such layer."""
     cfg = trainer.config

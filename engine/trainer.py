@@ -10,6 +10,7 @@ A step can also be taken apart into its phases (``engine.phases``, which Trainer
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from engine.trace import Divergence, PendingStep, PhaseError, StepTrace
 if TYPE_CHECKING:
     from engine.compare import ShadowOptimizers
 
-from engine.arrays import Array
+from engine.arrays import Array, IntArray
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class Trainer(StepPhases):
             twin.shadows = self.shadows.copy()
         return twin
 
-    def shuffle_state(self) -> tuple[Array, int, dict[str, Any]]:
+    def shuffle_state(self) -> tuple[IntArray, int, Mapping[str, Any]]:
         """(batch order (n,), cursor, shuffle generator state) as before a half-done step's
         draw: the position from which the next step (or the half-done one, redone) draws."""
         order, cursor = self._order, self._cursor
@@ -154,11 +155,12 @@ class Trainer(StepPhases):
         p = self._pending
         if p is not None:
             cursor = p.cursor_before
-            if p.order_before is not None:
+            if p.order_before is not None and p.rng_before is not None:  # set together
                 order, rng_state = p.order_before, p.rng_before
         return order.copy(), cursor, rng_state
 
-    def set_shuffle_state(self, order: Array, cursor: int, rng_state: dict[str, Any]) -> None:
+    def set_shuffle_state(self, order: IntArray, cursor: int, rng_state: Mapping[str, Any]
+                          ) -> None:
         """Put the batch position back (values from ``shuffle_state``, checked by the caller);
         a half-done step is dropped first."""
         self.drop_step()
@@ -166,7 +168,7 @@ class Trainer(StepPhases):
         self._cursor = cursor
         self._shuffle_rng.bit_generator.state = rng_state
 
-    def current_batch(self) -> Array:
+    def current_batch(self) -> IntArray:
         """(B,) indices of the batch in play: the half-done step's, or else the one the next
         ``forward()`` will draw (found on a copy; nothing changes)."""
         p = self._pending if self._pending is not None else self.copy().forward()
@@ -241,11 +243,12 @@ class Trainer(StepPhases):
             return loss, None
         return loss, float(np.mean(self.classify(out) == y))
 
-    def classify(self, out: Array) -> Array:
+    def classify(self, out: Array) -> IntArray:
         """Raw outputs (n, d_out) -> predicted class per example (n,)."""
         cfg = self.config
         if cfg.loss == "cross_entropy":
-            return out.argmax(axis=1)
+            classes: IntArray = out.argmax(axis=1)
+            return classes
         threshold = 0.5 if cfg.output_activation == "sigmoid" else 0.0
         return (out[:, 0] > threshold).astype(np.int64)
 
