@@ -13,3 +13,5 @@ Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.integer[Any]]
 # Masks: which side of a kink a pre-activation is on, which points are finite.
 BoolArray = npt.NDArray[np.bool_]
+# Pictures only: the grid's heatmaps may be computed in float32 (a quarter of float64's cost).
+FloatArray = npt.NDArray[np.floating[Any]]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -110,7 +111,8 @@ def _check_path(path: object, n_params: int) -> Array:
 def project(offsets: Array, d1: Array, d2: Array) -> Array:
     """offsets (T, P) -> (T, 2) coordinates (alpha, beta) minimising |offset - a d1 - b d2|."""
     D = np.column_stack([d1, d2])
-    return np.linalg.solve(D.T @ D, (offsets @ D).T).T
+    # float64 in, float64 out; NumPy's stubs only promise "some float"
+    return cast(Array, np.linalg.solve(D.T @ D, (offsets @ D).T).T)
 
 
 # ---- directions -----------------------------------------------------------------------------
