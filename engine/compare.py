@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.losses import get_loss
 from engine.network import MLP
 from engine.optimizers import Optimizer, make_optimizer
@@ -34,8 +35,6 @@ from engine.trace import PhaseError
 if TYPE_CHECKING:
     from engine.config import TrainingConfig
     from engine.trainer import Trainer
-
-from engine.arrays import Array
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.arrays import Array, BoolArray
 from engine.losses import get_loss
 from engine.network import MLP
 from engine.regularization import get_regularizer
@@ -32,7 +33,6 @@ from engine.regularization import get_regularizer
 if TYPE_CHECKING:
     from engine.trainer import Trainer
 
-from engine.arrays import Array, BoolArray
 
 # Activations whose slope jumps at z = 0 (every other one has a continuous derivative).
 KINKED = frozenset({"relu", "leaky_relu"})

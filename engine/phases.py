@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.arrays import Array, IntArray
 from engine.trace import PendingStep, PhaseError, StepTrace
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ if TYPE_CHECKING:
     from engine.network import MLP
     from engine.optimizers import Optimizer
     from engine.trace import Divergence
-
-from engine.arrays import Array, IntArray
 
 PHASES = ("forward", "backward", "update")
 

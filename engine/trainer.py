@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.arrays import Array, IntArray
 from engine.config import TrainingConfig
 from engine.datasets import DATASETS, make_dataset, train_test_split
 from engine.features import featurize
@@ -28,8 +29,6 @@ from engine.trace import Divergence, PendingStep, PhaseError, StepTrace
 
 if TYPE_CHECKING:
     from engine.compare import ShadowOptimizers
-
-from engine.arrays import Array, IntArray
 
 
 @dataclass(frozen=True)
