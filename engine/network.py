@@ -10,16 +10,16 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS, Activation, get_activation
+from engine.arrays import Array, FloatArray
 from engine.initializers import get_initializer
 from engine.losses import LOSSES, get_loss
 from engine.regularization import get_regularizer
-
-Array = np.ndarray
 
 
 class MLP:
@@ -108,10 +108,17 @@ class MLP:
         self.inputs, self.zs, self.activations = X, zs, acts
         return a
 
-    def forward_all(self, X: Array, dtype: type | None = None) -> list[Array]:
+    @overload
+    def forward_all(self, X: Array, dtype: None = None) -> list[Array]: ...
+    @overload
+    def forward_all(self, X: FloatArray, dtype: type[np.floating[Any]]) -> list[FloatArray]: ...
+
+    def forward_all(self, X: npt.NDArray[Any], dtype: type[np.floating[Any]] | None = None
+                    ) -> list[npt.NDArray[Any]]:
         """X: (n, d_in) -> every layer's activation [(n, h1), ..., (n, d_out)]; no caching.
 
-        ``dtype`` (e.g. np.float32, for pictures) computes in that precision instead of float64.
+        ``dtype`` (e.g. np.float32, for pictures) computes in that precision instead of float64
+        (the activations are elementwise NumPy, so they keep the precision they are given).
         """
         a, acts = X, []
         for W, b, f in zip(self.weights, self.biases, self._fs, strict=True):
@@ -166,6 +173,9 @@ class MLP:
         grad_flat = np.empty(self.n_params)
         grads = [grad_flat[at] if shape is None else grad_flat[at].reshape(shape)
                  for at, shape in self._layout]
+        inputs = self.inputs
+        if inputs is None:
+            raise RuntimeError("backprop() needs a forward() first")
         zs, acts, back = self.zs, self.activations, self._back
         L = len(self.weights)
         deltas = [delta] * L
@@ -177,7 +187,7 @@ class MLP:
             delta = delta @ W.T  # dL/da_{l-1}
             if df is not None:
                 delta *= df(zs[layer - 1], acts[layer - 1])  # dL/dz_{l-1}
-        np.matmul(self.inputs.T, delta, out=grads[0])
+        np.matmul(inputs.T, delta, out=grads[0])
         np.add.reduce(delta, axis=0, out=grads[1])
         deltas[0] = delta
         self.penalty = 0.0
