@@ -44,6 +44,6 @@ export function renderLrSlider() {
   text.textContent = `Theory: the steepest curvature here is λmax = ${fmtNum(lmax)}, so plain gradient `
     + `descent (no momentum) diverges for a learning rate above 2 / λmax = ${fmtNum(critical)} `
     + `(the red mark). Below 1 / λmax = ${fmtNum(1 / lmax)} it never overshoots`
-    + (kappa ? `; the flat direction (curvature ${fmtNum(Math.min(...eig))}, ${fmtNum(kappa)}× flatter) then crawls.` : '.');
+    + (kappa ? `; the flat direction (curvature ${fmtNum(Math.min(...eig), 3)}, ${fmtNum(kappa, 3)}× flatter) then crawls.` : '.');
   text.classList.toggle('beyond', currentLr() > critical);
 }

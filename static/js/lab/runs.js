@@ -82,9 +82,12 @@ export function updateReadouts() {
     if (!r) { div.textContent = ''; continue; }
     const k = Math.min(lab.t, r.losses.length - 1);
     const diverged = r.diverged_at !== null && r.diverged_at !== undefined && r.diverged_at <= k;
+    // Growing tenfold over its start: overshooting further at every step (it will overflow).
+    const growing = !diverged && k > 0 && r.losses[k] > 10 * Math.abs(r.losses[0]);
     const seen = r.examples_seen ? `, ${r.examples_seen[k].toLocaleString('en-US')} examples seen` : '';
     div.textContent = diverged ? `diverged at step ${r.diverged_at}: the steps grew without bound`
-      : `loss at step ${k}: ${fmtLoss(r.losses[k])}${seen}`;
-    div.classList.toggle('bad', diverged);
+      : growing ? `diverging: the loss grew from ${fmtLoss(r.losses[0])} to ${fmtLoss(r.losses[k])} by step ${k}`
+        : `loss at step ${k}: ${fmtLoss(r.losses[k])}${seen}`;
+    div.classList.toggle('bad', diverged || growing);
   }
 }
