@@ -4,7 +4,7 @@
 
 import { fitCanvas, onResize, lineScale } from '../canvas.js';
 import { fmtTick } from '../format.js';
-import { lab, RUN_COLORS } from './state.js';
+import { lab, RUN_COLORS, niceNumber } from './state.js';
 
 let canvas; let box = null;
 const PAD = { l: 52, r: 10, t: 10, b: 30 };
@@ -35,7 +35,10 @@ export function drawLossChart() {
   const f = (v) => (log ? Math.log10(v) : v);
   let lo = f(yMin); let hi = f(yMax);
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-  const X = (x) => PAD.l + (x / xMax) * (w - PAD.l - PAD.r);
+  // The cost axis is logarithmic: one example per step and the whole set per step differ by n.
+  const X = useCost
+    ? (x) => PAD.l + (Math.log10(Math.max(x, 1)) / Math.log10(Math.max(xMax, 10))) * (w - PAD.l - PAD.r)
+    : (x) => PAD.l + (x / xMax) * (w - PAD.l - PAD.r);
   const Y = (v) => PAD.t + (1 - (f(v) - lo) / (hi - lo)) * (h - PAD.t - PAD.b);
   axes(ctx, w, h, lo, hi, log, xMax, X, useCost);
   const lw = lineScale();
@@ -83,11 +86,10 @@ function axes(ctx, w, h, lo, hi, log, xMax, X, useCost) {
     ctx.fillText(fmtTick(log ? 10 ** v : v), PAD.l - 4, y + 4);
   }
   ctx.textAlign = 'center';
-  for (let k = 0; k <= 4; k++) {
-    const x = (xMax * k) / 4;
-    ctx.fillText(fmtTick(Math.round(x)), X(x), h - PAD.b + 14);
-  }
-  ctx.fillText(useCost ? 'examples seen (gradient computations)' : 'step', (PAD.l + w - PAD.r) / 2, h - 3);
+  const xs = useCost ? Array.from({ length: Math.floor(Math.log10(xMax)) + 1 }, (_, k) => 10 ** k)
+    : Array.from({ length: Math.floor(xMax / niceNumber(xMax / 4)) + 1 }, (_, k) => k * niceNumber(xMax / 4));
+  for (const x of xs) ctx.fillText(fmtTick(x), X(x), h - PAD.b + 14);
+  ctx.fillText(useCost ? 'examples seen, log (gradients computed: the cost)' : 'step', (PAD.l + w - PAD.r) / 2, h - 3);
   ctx.textAlign = 'left';
   ctx.save(); ctx.translate(11, h / 2); ctx.rotate(-Math.PI / 2); ctx.textAlign = 'center';
   ctx.fillText(log ? 'loss (log)' : 'loss', 0, 0); ctx.restore();

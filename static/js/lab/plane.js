@@ -61,7 +61,8 @@ export function drawPlane() {
   for (const m of lab.facts.minima) drawMinimum(ctx, toPixel(m, w, h), lw);
   const runs = lab.paths?.runs ?? [];
   runs.forEach((run, i) => drawPath(ctx, run, RUN_COLORS[i % RUN_COLORS.length], w, h, lw));
-  if (lab.arrows) runs.forEach((run, i) => drawArrows(ctx, run, RUN_COLORS[i % RUN_COLORS.length], w, h, lw));
+  let slot = 0; // label rows used so far: labels of all runs stack, never on top of each other
+  if (lab.arrows) runs.forEach((run, i) => { slot = drawArrows(ctx, run, RUN_COLORS[i % RUN_COLORS.length], w, h, lw, slot); });
   drawStart(ctx, toPixel(lab.start ?? lab.facts.start, w, h), lw);
   canvas.dataset.paths = String(runs.length);
   const first = runs[0]?.path?.[0];
@@ -96,16 +97,16 @@ function lastFinite(path, last) {
 }
 
 /** At the step shown: the downhill direction −∇L, and what the optimizer keeps (its state). */
-function drawArrows(ctx, run, color, w, h, lw) {
+function drawArrows(ctx, run, color, w, h, lw, slot) {
   const k = Math.min(lab.t, run.grads.length - 1);
   const p = run.path[k];
-  if (k < 0 || !p || p[0] === null) return;
+  if (k < 0 || !p || p[0] === null) return slot;
   const origin = toPixel(p, w, h);
   const vectors = [['−∇L', run.grads[k], false]];
   const s = run.state || {};
   const prev = (name) => s[name]?.[k]; // the state the next step reads: after k steps
-  if (s.momentum_buffer) vectors.push(['−v (momentum)', prev('momentum_buffer'), true]);
-  if (s.exp_avg) vectors.push(['−m (Adam: mean of gradients)', prev('exp_avg'), true]);
+  if (s.momentum_buffer) vectors.push(['−v', prev('momentum_buffer'), true]);
+  if (s.exp_avg) vectors.push(['−m', prev('exp_avg'), true]);
   const [[x0, x1], [y0, y1]] = lab.facts.window;
   for (const [label, v, dashed] of vectors) {
     if (!v || v[0] === null || v[1] === null) continue;
@@ -115,10 +116,13 @@ function drawArrows(ctx, run, color, w, h, lw) {
     const L = 36 + 24 * Math.tanh(Math.log10(len * 10 + 1)); // longer for larger, never off-screen
     const end = [origin[0] + (dx / len) * L, origin[1] + (dy / len) * L];
     arrow(ctx, origin, end, color, lw, dashed);
-    ctx.font = `${11 * lw}px system-ui, sans-serif`;
-    ctx.fillStyle = color;
-    ctx.fillText(label, end[0] + 4, end[1] - 4);
+    // Labels stack below each other (arrows often point the same way), on a white halo.
+    ctx.font = `600 ${11 * lw}px system-ui, sans-serif`;
+    const [tx, ty] = [end[0] + 6, end[1] - 4 + slot++ * 14 * lw];
+    ctx.strokeStyle = 'rgba(255,255,255,0.9)'; ctx.lineWidth = 3; ctx.strokeText(label, tx, ty);
+    ctx.fillStyle = color; ctx.fillText(label, tx, ty);
   }
+  return slot;
 }
 
 function arrow(ctx, [ax, ay], [bx, by], color, lw, dashed) {

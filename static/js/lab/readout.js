@@ -23,6 +23,6 @@ export function renderReadout() {
     return row;
   }));
   if (lab.arrows && runs.length) {
-    box.append(el('p.hint', {}, 'Arrows at each run\'s current point: solid −∇L, the way down; dashed −v (momentum\'s velocity) and −m (Adam\'s average gradient), the way the optimizer actually leans. Their length grows with the size, on a compressed scale.'));
+    box.append(el('p.hint', {}, 'Arrows at each run\'s current point: solid −∇L, the way down; dashed −v (momentum\'s velocity, momentum_buffer) and −m (Adam\'s running mean of gradients, exp_avg), the way the optimizer leans. Labels are stacked in run order. Their length grows with the size, on a compressed scale.'));
   }
 }
