@@ -101,6 +101,7 @@ def test_batch_minibatch_and_stochastic_side_by_side(page: Page, server: ServerP
     page.get_by_test_id("batch-compare").click()
     settle(page)
     assert attr(page, "lab-surface", "data-paths") == "3"
+    expect(page.get_by_test_id("lab-data")).to_be_visible()  # the examples and each run's line
     names = [page.get_by_test_id(f"lab-run-name-{i}").text_content() or "" for i in range(3)]
     assert "full batch" in names[0] and "mini-batch" in names[1] and "stochastic" in names[2]
     rates = {page.get_by_test_id(f"lab-run-lr-{i}").text_content() for i in range(3)}

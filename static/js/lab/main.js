@@ -12,6 +12,7 @@ import { initLossChart, drawLossChart } from './loss-chart.js';
 import { initRuns, renderRuns, updateReadouts } from './runs.js';
 import { initLrSlider, renderLrSlider } from './lr-slider.js';
 import { renderReadout } from './readout.js';
+import { initDataView, drawDataView } from './data-view.js';
 
 const PLAY_MS = 4000; // the whole path, played
 let socket = null;
@@ -42,12 +43,22 @@ function requestPaths() {
     })),
   };
   writeHash();
-  if (!inFlight) flush();
+  flush();
 }
 
+// The server charges a lab_run 1 + runs x steps / 500 commands (app/command_cost.py) against
+// hello.limits.commands_per_second; a long drag spends at most half of that budget.
+let nextSendAt = 0;
+let flushTimer = null;
+
 function flush() {
-  if (!wanted) return;
+  if (!wanted || inFlight || flushTimer) return;
+  const wait = nextSendAt - performance.now();
+  if (wait > 0) { flushTimer = setTimeout(() => { flushTimer = null; flush(); }, wait); return; }
   const cmd = wanted; wanted = null;
+  const cost = 1 + (cmd.runs.length * cmd.steps) / 500;
+  const perSecond = lab.hello.limits.commands_per_second / 2;
+  nextSendAt = performance.now() + (1000 * cost) / perSecond;
   inFlight = send('lab_run', cmd);
 }
 
@@ -59,7 +70,7 @@ const HANDLERS = {
     if (!lab.runs.length) lab.runs = defaultRuns(msg);
     showSurfaceControls();
     renderRuns(); renderLrSlider(); requestPaths();
-    invalidate('plane');
+    invalidate('plane', 'data');
   },
   lab_paths(msg) {
     if (msg.id !== inFlight) return;
@@ -67,7 +78,7 @@ const HANDLERS = {
     lab.paths = msg; lab.error = null;
     if (follow && !lab.playing) lab.t = msg.steps;
     lab.t = Math.min(lab.t, msg.steps);
-    showError(); updateReadouts(); invalidate('plane', 'chart', 'readout');
+    showError(); updateReadouts(); invalidate('plane', 'chart', 'readout', 'data');
     flush();
   },
   error(msg) {
@@ -168,7 +179,7 @@ function tickPlay(now) {
 
 function showStep() {
   $('[data-testid="lab-step-counter"]').textContent = String(lab.t);
-  updateReadouts(); invalidate('plane', 'chart', 'readout');
+  updateReadouts(); invalidate('plane', 'chart', 'readout', 'data');
 }
 
 function step() { pause(); lab.t = Math.min(lab.steps, lab.t + 1); follow = lab.t >= lab.steps; showStep(); }
@@ -192,6 +203,8 @@ function main() {
   register('plane', () => { drawPlane(); $('[data-testid="lab-step-counter"]').textContent = String(lab.t); });
   register('chart', drawLossChart);
   register('readout', renderReadout);
+  initDataView($('#data-view'), () => invalidate('data'));
+  register('data', drawDataView);
 
   $('[data-testid="lab-play"]').addEventListener('click', play);
   $('[data-testid="lab-step"]').addEventListener('click', step);
@@ -219,7 +232,7 @@ function main() {
     Object.assign(lab, { runs: [], start: null, lr: null, facts: null, paths: null });
     applyHash(location.hash); requestSurface();
   });
-  window.__lab = { state: () => lab, busy: () => Boolean(inFlight || wanted) };
+  window.__lab = { state: () => lab, busy: () => Boolean(inFlight || wanted || flushTimer) };
 
   const conn = $('[data-testid="connection-status"]');
   socket = createSocket({

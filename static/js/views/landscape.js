@@ -38,7 +38,7 @@ function build() {
     onclick: () => { directions = name; for (const b of panel.querySelectorAll('[data-directions]')) b.setAttribute('aria-checked', String(b.dataset.directions === name)); ask(); } }, label);
   const spanInput = el('select', { 'aria-label': 'Span', 'data-testid': 'landscape-span',
     onchange: () => { span = Number(spanInput.value); ask(); } },
-  ...[0.25, 0.5, 1, 2].map((v) => el('option', { value: String(v), selected: v === span }, `±${v}`)));
+  ...[0.25, 0.5, 1, 2, 5].map((v) => el('option', { value: String(v), selected: v === span }, `±${v}`)));
   canvas = el('canvas.landscape-canvas', { 'data-testid': 'landscape-canvas' });
   legend = el('canvas.landscape-legend', {});
   info = el('p.landscape-info', { 'data-testid': 'landscape-info' });
@@ -91,9 +91,11 @@ function draw() {
   canvas.dataset.pathPoints = String(path.length);
   canvas.dataset.directions = a.directions;
   const ev = a.explained_variance;
+  const reach = Math.max(0, ...path.flat().map(Math.abs));
   info.textContent = `Step ${a.step}: loss ${fmtLoss(a.centre_loss)} at the centre; grid ${a.losses.length} × ${a.losses.length}, ±${fmtNum(a.span)} along each direction.`
     + (a.directions === 'pca' && ev ? ` The two directions explain ${fmtPct(ev[0])} and ${fmtPct(ev[1])} of the path's variance.` : '')
-    + (a.directions === 'pca' ? '' : ' Random directions: a slice through the weights, not the way training went.');
+    + (a.directions === 'pca' ? '' : ' Random directions: a slice through the weights, not the way training went.')
+    + (reach > a.span ? ` The path reaches ±${fmtNum(reach, 2)}, beyond the grid: choose a wider span to see where it began.` : '');
 }
 
 function drawLegend(scale) {
