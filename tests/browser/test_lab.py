@@ -168,3 +168,42 @@ def test_the_landscape_panel_shows_the_grid_and_the_path(page: Page, server: Ser
     expect(canvas).to_have_attribute("data-directions", "pca")
     expect(page.get_by_test_id("landscape-info")).to_contain_text("of the path's variance")
     shot(page, "landscape-pca")
+
+
+def test_up_to_seven_optimizers_each_with_its_path(page: Page, server: ServerProcess) -> None:
+    open_lab(page, server, "#surface=beale")
+    add = page.get_by_test_id("lab-add-optimizer")
+    for n in range(4, 8):
+        add.click()
+        settle(page)
+        assert attr(page, "lab-surface", "data-paths") == str(n)
+        assert attr(page, "lab-loss-chart", "data-lines") == str(n)
+    expect(add).to_be_disabled()
+    page.get_by_test_id("lab-run-optimizer-6").select_option("adagrad")
+    settle(page)
+    expect(page.get_by_test_id("lab-run-name-6")).to_have_text("Adagrad")
+    page.get_by_test_id("lab-run-6").get_by_role("button", name="Remove").click()
+    settle(page)
+    assert attr(page, "lab-surface", "data-paths") == "6"
+    expect(add).to_be_enabled()
+    shot(page, "six-optimizers-on-beale")
+
+
+def test_a_long_drag_ends_with_the_paths_of_the_last_start(page: Page,
+                                                           server: ServerProcess) -> None:
+    # Many moves, a few requests (one in flight, paced by cost): the latest start wins, no error.
+    open_lab(page, server, "#surface=rosenbrock&steps=1000")
+    box = page.get_by_test_id("lab-surface").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 10, box["y"] + 10)
+    page.mouse.down()
+    for k in range(1, 150):  # a drag across the whole surface: 150 pointer moves in 3 s or more
+        page.mouse.move(box["x"] + 10 + k * (box["width"] - 20) / 150, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(20)
+    page.mouse.up()
+    settle(page)
+    expect(page.get_by_test_id("lab-error")).to_be_hidden()
+    start = page.get_by_test_id("lab-start")
+    drawn = [float(v) for v in attr(page, "lab-surface", "data-path-start").split(",")]
+    assert drawn == pytest.approx([float(start.get_attribute("data-x") or "nan"),
+                                   float(start.get_attribute("data-y") or "nan")], rel=1e-5)

@@ -75,6 +75,7 @@ const HANDLERS = {
   lab_paths(msg) {
     if (msg.id !== inFlight) return;
     inFlight = null;
+    if (msg.surface !== lab.surface) { flush(); return; } // asked before the surface changed
     lab.paths = msg; lab.error = null;
     if (follow && !lab.playing) lab.t = msg.steps;
     lab.t = Math.min(lab.t, msg.steps);
