@@ -117,6 +117,7 @@ function showSurfaceControls() {
     return el('label.field', { title: s.description }, el('span.field-label', {}, name), input);
   }));
   $('#batch-compare').hidden = !f.data;
+  $('[data-testid="lab-add-optimizer"]').disabled = lab.runs.length >= MAX_RUNS;
   $('#cost-axis-box').hidden = !f.data;
   $('#loss-axis-hint').textContent = f.data && lab.costAxis ? 'against examples seen' : 'against steps';
   $('#steps').value = String(lab.steps);
@@ -211,7 +212,13 @@ function main() {
   $('[data-testid="lab-step"]').addEventListener('click', step);
   $('[data-testid="lab-reset"]').addEventListener('click', reset);
   $('[data-testid="lab-add-optimizer"]').addEventListener('click', () => {
-    if (lab.runs.length < MAX_RUNS) { lab.runs.push({ optimizer: 'rmsprop', hyper: {}, x: lab.runs.at(-1)?.x ?? 1, batch: null }); changedRuns(); }
+    if (lab.runs.length >= MAX_RUNS) return;
+    // The next optimizer not racing yet (then Nesterov), at the learning rate of the last one.
+    const used = new Set(lab.runs.map((r) => r.optimizer));
+    const fresh = lab.hello.options.optimizers.find((o) => !used.has(o.name));
+    const hyper = fresh ? {} : { momentum: 0.9, nesterov: true };
+    lab.runs.push({ optimizer: fresh?.name ?? 'sgd', hyper, x: lab.runs.at(-1)?.x ?? 1, batch: null });
+    changedRuns();
   });
   $('[data-testid="lab-default-runs"]').addEventListener('click', () => { lab.runs = defaultRuns(lab.facts); changedRuns(); });
   $('#batch-compare').addEventListener('click', () => { lab.runs = batchRuns(lab.facts.data.x.length); changedRuns(); });

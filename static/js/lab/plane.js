@@ -58,9 +58,9 @@ export function drawPlane() {
   ctx.restore();
   void dpr;
   const lw = lineScale();
-  for (const m of lab.facts.minima) drawMinimum(ctx, toPixel(m, w, h), lw);
   const runs = lab.paths?.runs ?? [];
   runs.forEach((run, i) => drawPath(ctx, run, RUN_COLORS[i % RUN_COLORS.length], w, h, lw));
+  for (const m of lab.facts.minima) drawMinimum(ctx, toPixel(m, w, h), lw); // the goal, on top
   let slot = 0; // label rows used so far: labels of all runs stack, never on top of each other
   if (lab.arrows) runs.forEach((run, i) => { slot = drawArrows(ctx, run, RUN_COLORS[i % RUN_COLORS.length], w, h, lw, slot); });
   drawStart(ctx, toPixel(lab.start ?? lab.facts.start, w, h), lw);
