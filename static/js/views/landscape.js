@@ -16,6 +16,7 @@ let directions = 'random'; let span = 1.0; let asked = null; let answer = null; 
 export function initLandscape(button) {
   button.addEventListener('click', () => (panel && !panel.hidden ? close() : open()));
   onLandscape((msg) => { if (msg.id === asked) { answer = msg; asked = null; draw(); } });
+  document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape' && panel && !panel.hidden) close(); });
 }
 
 function open() {
