@@ -15,8 +15,8 @@ export function logScale(values) {
   const lo = Math.log10(sorted[Math.floor(sorted.length * 0.005)]);
   const hi = Math.log10(top - floor + delta);
   const t = (v) => Math.log10(Math.max(v - floor + delta, delta));
-  /** The loss at a band edge k (0..BANDS). */
-  const edge = (k) => 10 ** (lo + ((hi - lo) * k) / BANDS) + floor - delta;
+  /** The loss at a band edge k (0..BANDS); band 0 reaches down to the grid's minimum. */
+  const edge = (k) => (k === 0 ? floor : 10 ** (lo + ((hi - lo) * k) / BANDS) + floor - delta);
   return { t, lo, hi: hi > lo ? hi : lo + 1, edge, bands: BANDS };
 }
 
