@@ -40,6 +40,7 @@ const ON_MESSAGE = {
   [MESSAGE.STATUS]: (msg) => dispatch('status', msg),
   [MESSAGE.ERROR]: onError,
   [MESSAGE.EXPLANATION]: (msg) => dispatch('explanation', msg),
+  landscape: (msg) => emit('landscape', msg), // not the store's: views/landscape.js listens
 };
 
 function onMessage(msg) {
@@ -174,6 +175,10 @@ export function explain(index) {
 
 /** View toggles (edge mode, test points, log scale, projector): kept in the URL too. */
 export const setUi = (changes) => dispatch('ui', changes);
+
+/** A request whose answer only one view reads (the landscape): sent as is, no pending entry. */
+export const request = (command) => Boolean(socket?.isOpen() && socket.send(command));
+export const onLandscape = (fn) => on('landscape', fn);
 
 export function retryNow() { socket?.retryNow(); }
 
