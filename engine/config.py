@@ -127,8 +127,15 @@ def _check_hyper(optimizer: str, lr: float, hyper: object) -> None:
     try:
         make_optimizer(optimizer, [np.zeros(1)], lr=lr, **hyper)
     except ValueError as exc:
-        # "Invalid momentum: ..." -> field hyper.momentum, so the page can point at the control
-        words = str(exc).split(" ", 2)
-        name = words[1].rstrip(":") if len(words) > 1 and words[0] == "Invalid" else ""
-        field_name = f"hyper.{name}" if name.isidentifier() else "hyper"
-        raise ValueError(f"{field_name}: {exc}") from None
+        raise hyper_error(exc) from None
+
+
+def hyper_error(exc: ValueError) -> ValueError:
+    """The optimizer's "Invalid momentum: ..." under the field it names (hyper.momentum, or
+    learning_rate for lr), so the page can point at the control."""
+    words = str(exc).split(" ", 2)
+    name = words[1].rstrip(":") if len(words) > 1 and words[0] == "Invalid" else ""
+    if name == "lr":
+        return ValueError(f"learning_rate: {exc}")
+    field_name = f"hyper.{name}" if name.isidentifier() else "hyper"
+    return ValueError(f"{field_name}: {exc}")

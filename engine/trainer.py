@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.arrays import Array, IntArray
-from engine.config import TrainingConfig
+from engine.config import TrainingConfig, hyper_error
 from engine.datasets import DATASETS, make_dataset, train_test_split
 from engine.features import featurize
 from engine.losses import get_loss
@@ -25,6 +25,7 @@ from engine.network import MLP
 from engine.optimizers import make_optimizer
 from engine.phases import StepPhases
 from engine.regularization import get_regularizer
+from engine.schema import ALL, check_value
 from engine.trace import Divergence, PendingStep, PhaseError, StepTrace
 
 if TYPE_CHECKING:
@@ -192,11 +193,27 @@ class Trainer(StepPhases):
         if isinstance(betas, list | tuple) and len(betas) == 2:  # replaces beta1 and beta2
             hyper = {k: v for k, v in hyper.items() if k != "betas"}
             hyper["beta1"], hyper["beta2"] = betas
-        new = replace(self.config, **changes, hyper={**self.config.hyper, **hyper}).normalized()
-        self.optimizer.set_hyper(lr=new.learning_rate, **new.hyper)
+        # Validated once: the plain keys by their schema, then the learning rate and the
+        # hyperparameters by the optimizer's own set_hyper, which checks all before applying
+        # any. The optimizer holds them; the config reports what it holds.
+        if "batch_size" in changes and changes["batch_size"] is None:
+            changes["batch_size"] = ALL  # the engine's None: the whole training set
+        checked = {key: check_value(key, value) for key, value in changes.items()
+                   if key != "learning_rate"}
+        if checked.get("batch_size") == ALL:
+            checked["batch_size"] = None
+        lr = changes.get("learning_rate", self.config.learning_rate)
+        if "lr" in hyper:
+            raise ValueError("hyper: 'lr' is set by learning_rate, not in hyper")
+        try:
+            self.optimizer.set_hyper(lr=lr, **hyper)
+        except ValueError as exc:
+            raise hyper_error(exc) from None
+        new = replace(self.config, **checked, learning_rate=self.optimizer.hyper["lr"],
+                      hyper=_without_lr(self.optimizer.hyper))
         if any(getattr(new, k) != getattr(self.config, k) for k in STEP_KEYS):
             self.drop_step()
-        self.config = replace(new, hyper=_without_lr(self.optimizer.hyper))
+        self.config = new
 
     def set_learning_rate(self, lr: float) -> None:
         self.configure(learning_rate=lr)
