@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from app.protocol.binary import PROTOCOL_VERSION, encode_frame, quantize
+from app.protocol.binary import encode_frame, quantize
+from app.protocol.codes import PROTOCOL_VERSION
 from engine.config import TrainingConfig
 from engine.features import FEATURES
 from engine.grid import DOMAIN, evaluate_grid, grid_features
@@ -190,7 +191,7 @@ def _data_json(t: Trainer) -> dict[str, Any]:
 
 def output_grid(cfg: TrainingConfig, out: Array) -> tuple[str, Array, dict[str, Any]]:
     """The raw output over the plane (G, G, d_out) -> the frame's ``output_grid`` array."""
-    predicted = get_loss(cfg.loss).predict(out)  # the engine's link: probabilities or values
+    predicted = get_loss(cfg.chosen_loss).predict(out)  # the engine's link: probability or value
     if cfg.loss == "cross_entropy":
         return ("output_grid", quantize(predicted, 0, 1), {"lo": 0.0, "hi": 1.0})
     # the score in [-1, 1]: 2 p - 1 for a probability, the output itself for mse/tanh
@@ -224,7 +225,8 @@ def config_json(t: Trainer) -> dict[str, Any]:
 
 
 def _labels(y: Array) -> list[Any]:
-    return y.tolist() if y.dtype.kind in "iu" else np.round(y, 6).tolist()
+    labels: list[Any] = y.tolist() if y.dtype.kind in "iu" else np.round(y, 6).tolist()
+    return labels
 
 
 def _num(x: float) -> float | None:
