@@ -180,6 +180,8 @@ def main() -> None:
             results[variant].append(result)
             print(f"round {i + 1} {variant:9s} " + "  ".join(
                 f"{k} {v:.3g}" for k, v in result.items()), flush=True)
+    if not args.rounds:
+        return
     print(f"\n{args.clients} clients at once, {args.rounds} rounds, medians "
           f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}):")
     for variant, rounds in results.items():
