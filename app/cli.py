@@ -57,10 +57,11 @@ def _checker(name: str) -> Callable[[str], Any]:
 
 
 def _metavar(name: str) -> str:
-    kind = field_info(name).annotation
+    kind: Any = field_info(name).annotation
     if getattr(kind, "__origin__", None) is Literal:
         return "|".join(kind.__args__)
-    return {int: "N", float: "X"}.get(kind, "LIST" if kind == tuple[str, ...] else "TEXT")
+    metavars: dict[Any, str] = {int: "N", float: "X"}
+    return metavars.get(kind, "LIST" if kind == tuple[str, ...] else "TEXT")
 
 
 def _help(name: str) -> str:

@@ -13,7 +13,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import fields
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.dataclasses import dataclass
@@ -123,7 +123,9 @@ def setting_names() -> list[str]:
 
 
 def field_info(name: str) -> FieldInfo:
-    return Settings.__pydantic_fields__[name]
+    fields_by_name: dict[str, FieldInfo] = cast(Any, Settings).__pydantic_fields__  # untyped
+    info = fields_by_name[name]
+    return info
 
 
 def env_name(name: str) -> str:
@@ -156,14 +158,15 @@ def check(name: str, value: Any, source: str | None = None) -> Any:
 def allowed(name: str) -> str:
     """What setting ``name`` accepts, in words: 'a number from 1 to 60', 'one of: text, json'."""
     info = field_info(name)
-    kind = info.annotation
+    kind: Any = info.annotation
     choices = getattr(kind, "__args__", ()) if getattr(kind, "__origin__", None) is Literal \
         else ()
     if choices:
         return "one of: " + ", ".join(choices)
     if kind == tuple[str, ...]:
         return "a comma-separated list"
-    noun = {int: "an integer", float: "a number", str: "text"}.get(kind, str(kind))
+    nouns: dict[Any, str] = {int: "an integer", float: "a number", str: "text"}
+    noun = nouns.get(kind, str(kind))
     bounds = {op: getattr(m, attr) for m in info.metadata  # Field(ge=..): annotated_types.Ge
               for attr, op in _BOUNDS if getattr(m, attr, None) is not None}
     if ">=" in bounds and "<=" in bounds:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from engine.datasets import DATASETS
@@ -24,8 +24,8 @@ from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
 from engine.regularization import REGULARIZERS
 
-AUTO = "auto"  # loss / output_activation: chosen from the dataset
-ALL = "all"  # batch_size: the whole training set (batch gradient descent)
+AUTO: Final = "auto"  # loss / output_activation: chosen from the dataset
+ALL: Final = "all"  # batch_size: the whole training set (batch gradient descent)
 MAX_SEED = 2**32 - 1
 
 _B = TypeVar("_B")  # a bound: a number, or None for no bound

@@ -34,7 +34,7 @@ def _field_type(s: Setting, limits: Limits) -> Any:
     if s.kind == "float":
         return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
     if s.kind == "batch":
-        return Annotated[int, Field(ge=lo, le=hi)] | Literal["all"]
+        return Annotated[int, Field(ge=lo, le=hi)] | Literal[ALL]
     if s.kind == "names":
         item: Any = Literal[s.choices]  # built at run time from the registry
         return Annotated[list[item], Field(min_length=s.min_items,
