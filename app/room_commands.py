@@ -17,10 +17,13 @@ from app.protocol.commands import (
     View,
     Vote,
 )
+from app.room_relay import RemoteRoom
 from app.rooms import MAX_FOLLOWERS, Room, RoomError
+from engine.snapshot import restore as restore_trainer
 
 if TYPE_CHECKING:
     from app.connection import Connection
+    from engine.trainer import Trainer
 
 
 def _error(message: str, field: str | None = None) -> ProtocolError:
@@ -71,13 +74,56 @@ def _become_teacher(conn: Connection, room: Room) -> None:
 def room_join(conn: Connection, cmd: RoomJoin) -> None:
     if conn.role == "teacher":
         raise _error("close your own room (room_close) before joining another", "code")
+    rooms = _rooms(conn)
+    room = rooms.find_here(cmd.code)
+    if room is not None:
+        _follow(conn, room)
+    elif rooms.broker.shared:  # owned by another process, perhaps: ask the directory
+        _answer_later(conn, cmd, _join_elsewhere(conn, cmd))
+    else:
+        try:
+            rooms.get(cmd.code)
+        except RoomError as exc:
+            raise _error(str(exc), "code") from None
+
+
+async def _join_elsewhere(conn: Connection, cmd: RoomJoin) -> None:
     try:
-        room = _rooms(conn).get(cmd.code)
+        room = await _rooms(conn).find(cmd.code)
     except RoomError as exc:
         raise _error(str(exc), "code") from None
+    if conn.role == "teacher":  # opened a room of its own meanwhile
+        raise _error("close your own room (room_close) before joining another", "code")
+    _follow(conn, room)
+
+
+def _answer_later(conn: Connection, cmd: Command, work: Any) -> None:
+    """A command that waits on another process: its answer (or error) comes when it is done,
+    echoing the command's id."""
+
+    async def answer() -> None:
+        session = conn.session
+        try:
+            with session.answering(cmd.id):
+                await work
+        except ProtocolError as exc:
+            exc.id = cmd.id
+            session.outbox.append(exc.to_message())
+        except TimeoutError:
+            session.outbox.append(ProtocolError(
+                ErrorCode.ROOM, f"{cmd.type}: the room's server did not answer", None,
+                cmd.id).to_message())
+        conn.wake_sender()
+
+    _rooms(conn).in_background(answer())
+
+
+def _follow(conn: Connection, room: Room) -> None:
+    if conn.session.closed:
+        return
     if room.closed:
         raise _error(f"room {room.code} is closed", "code")
-    if len(room.followers) >= MAX_FOLLOWERS:
+    if room.follower_count() >= MAX_FOLLOWERS:
         raise _error(f"room {room.code} is full ({MAX_FOLLOWERS} students)", "code")
     leave_room(conn)
     conn.session.hold()
@@ -86,7 +132,7 @@ def room_join(conn: Connection, cmd: RoomJoin) -> None:
     room.followers[conn.id] = conn
     conn.session.say(_room_message(conn, room))
     room.welcome(conn)
-    _tell_teacher(room, room.state_message())
+    _followers_changed(conn, room)
 
 
 def room_resume(conn: Connection, cmd: RoomResume) -> None:
@@ -122,7 +168,24 @@ def room_copy(conn: Connection, cmd: Command) -> None:
     room = conn.room
     if conn.role != "student" or room is None:
         raise _error("room_copy: only a student following a room can take a copy")
-    trainer = room.session.trainer.copy()
+    if isinstance(room, RemoteRoom):  # the run is in another process: its snapshot comes here
+        _answer_later(conn, cmd, _copy_from_elsewhere(conn, room))
+        return
+    assert room.session is not None
+    _take_copy(conn, room, room.session.trainer.copy())
+
+
+async def _copy_from_elsewhere(conn: Connection, room: RemoteRoom) -> None:
+    state = await room.request_snapshot()
+    try:
+        trainer = restore_trainer(state)
+    except ValueError as exc:
+        raise _error(f"room_copy: the room's snapshot was refused: {exc}") from None
+    if conn.room is room and conn.role == "student":  # still following
+        _take_copy(conn, room, trainer)
+
+
+def _take_copy(conn: Connection, room: Room, trainer: Trainer) -> None:
     leave_room(conn)
     session = conn.session
     conn.app_state.scheduler.add(session)
@@ -161,7 +224,7 @@ def leave_room(conn: Connection, dropped: bool = False) -> None:
         return
     if conn.role == "student":
         room.followers.pop(conn.id, None)
-        _tell_teacher(room, room.state_message())
+        _followers_changed(conn, room)
     elif conn.role == "teacher" and dropped and not room.closed:
         room.away_since = room.clock()
         room.teacher_wake = None
@@ -192,7 +255,10 @@ def vote(conn: Connection, cmd: Vote) -> None:
         raise _error("you have already voted in this poll", "poll")
     poll.votes[conn.id] = cmd.option
     conn.session.say({"type": "voted", "poll": poll.id, "option": cmd.option})
-    _tell_teacher(room, poll.results())
+    if isinstance(room, RemoteRoom):  # counted by the room's own process
+        room.send_vote(conn.id, poll.id, cmd.option)
+    else:
+        room.tell_teacher(poll.results())
 
 
 def poll_close(conn: Connection, cmd: Command) -> None:
@@ -210,11 +276,13 @@ def view(conn: Connection, cmd: View) -> None:
     room.set_view(cmd.view)
 
 
-def _tell_teacher(room: Room, message: dict[str, Any]) -> None:
-    if room.away_since is None and not room.closed:
-        room.session.outbox.append(message)
-        if room.teacher_wake is not None:
-            room.teacher_wake()
+def _followers_changed(conn: Connection, room: Room) -> None:
+    if isinstance(room, RemoteRoom):
+        room.report_followers()
+        if not room.followers:
+            _rooms(conn).forget(room)
+    else:
+        room.tell_teacher(room.state_message())
 
 
 ROOM_HANDLERS: dict[str, Callable[[Connection, Any], None]] = {
