@@ -65,7 +65,8 @@ def _metavar(name: str) -> str:
 
 def _help(name: str) -> str:
     value = default(name)
-    shown = ",".join(value) or "none" if isinstance(value, tuple) else value
+    shown = ",".join(value) if isinstance(value, tuple) else value
+    shown = "none" if shown == "" else shown
     text = f"{field_info(name).description} ({allowed(name)}; default: {shown}; " \
         f"env {env_name(name)})"
     return text.replace("%", "%%")  # argparse formats help with %
