@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 MAX_QUEUED = 1024
 POLL_S = 1.0  # the reader's wait for a message, so it notices being stopped
 RETRY_S = 1.0  # after a lost connection
+STOP_FLUSH_S = 2.0
 
 
 class RedisBroker:
@@ -41,11 +42,16 @@ class RedisBroker:
     async def start(self) -> None:
         """Connect (a wrong URL or a Redis that is down fails the start-up, loudly)."""
         await self._client.ping()
-        # The reader needs one subscription to read on: this process's own channel.
-        await self._pubsub.subscribe("bpp:hello")
+        # The reader needs a subscription to read on before any room is followed.
+        await self._pubsub.subscribe("bpp:processes")
         self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._write())]
 
     async def stop(self) -> None:
+        """Send what is still queued (e.g. rooms closing with the process), then disconnect."""
+        if self._queue:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(STOP_FLUSH_S):
+                    await self._send(list(self._queue))
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -100,14 +106,17 @@ class RedisBroker:
             batch = list(self._queue)
             self._queue.clear()
             try:
-                async with self._client.pipeline(transaction=False) as pipe:
-                    for channel, data in batch:
-                        pipe.publish(channel, data)
-                    await pipe.execute()
+                await self._send(batch)
             except (redis.ConnectionError, redis.TimeoutError, OSError):
                 log.warning("could not publish %d room messages to Redis", len(batch),
                             exc_info=True)
                 await asyncio.sleep(RETRY_S)
+
+    async def _send(self, batch: list[tuple[str, bytes]]) -> None:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for channel, data in batch:
+                pipe.publish(channel, data)
+            await pipe.execute()
 
     # ---- the room directory --------------------------------------------------------------------
     async def set_room(self, code: str, info: dict[str, Any], ttl_s: float) -> None:
@@ -123,3 +132,18 @@ class RedisBroker:
 
 def _key(code: str) -> str:
     return f"bpp:room:{code}"
+
+
+def unreachable(url: str, timeout_s: float = 3.0) -> str | None:
+    """Why Redis at ``url`` cannot be used now (checked once before serving), or None."""
+    import redis as sync_redis
+
+    client = sync_redis.Redis.from_url(url, socket_connect_timeout=timeout_s,
+                                       socket_timeout=timeout_s)
+    try:
+        client.ping()
+    except (sync_redis.RedisError, OSError) as exc:
+        return str(exc) or type(exc).__name__
+    finally:
+        client.close()
+    return None

@@ -34,9 +34,12 @@ class RoomRegistry:
             await self.broker.subscribe(reply_channel(self.process), self.replies.deliver)
 
     async def stop(self) -> None:
-        for room in self.rooms.values():
-            if room.relay is not None:
-                await room.relay.close()
+        """The process is going: its rooms close (followers elsewhere are told)."""
+        for room in list(self.rooms.values()):
+            self.close(room)
+        for room in list(self.remote.values()):
+            self.forget(room)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.broker.stop()
 
     def in_background(self, work: Coroutine[Any, Any, None]) -> None:

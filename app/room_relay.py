@@ -142,6 +142,7 @@ class RemoteRoom(Room):
         self.replies = replies
         self.on_closed = on_closed
         self.owner_followers = 0
+        self._watch: asyncio.Task[None] | None = None
         self.ready_text, self.view_text = entry["ready_text"], entry["view_text"]
         if entry["poll"] is not None:
             self._poll(entry["poll"])
@@ -152,8 +153,25 @@ class RemoteRoom(Room):
         await self.broker.subscribe(channel(self.code, "frames"), self.publish_frame)
         await self.broker.subscribe(channel(self.code, "events"), self._on_event)
         self._up({"kind": "hello"})
+        self._watch = asyncio.get_running_loop().create_task(self._watch_owner())
+
+    async def _watch_owner(self) -> None:
+        """An owner that stopped without closing (a crash) stops refreshing the directory:
+        when its entry expires, the followers here are told the room closed."""
+        while not self.closed:
+            await asyncio.sleep(REFRESH_S)
+            try:
+                entry = await self.broker.get_room(self.code)
+            except Exception:  # Redis briefly away: the room may well be alive
+                log.warning("could not check room %s in the directory", self.code)
+                continue
+            if entry is None and not self.closed:
+                self._on_event(_dumps({"type": "room", "code": self.code, "state": "closed",
+                                       "followers": self.follower_count()}))
 
     async def detach(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
         await self.broker.unsubscribe(channel(self.code, "frames"), self.publish_frame)
         await self.broker.unsubscribe(channel(self.code, "events"), self._on_event)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -192,5 +193,28 @@ def test_with_two_workers_a_room_is_followed_from_either(redis_url: str, start_s
             assert await frame_at(student, 4) == data
         for ws in (teacher, *students):
             await ws.close()
+
+    run_async(run())
+
+
+def test_followers_elsewhere_are_told_when_the_rooms_server_stops(redis_url: str,
+                                                                  start_server) -> None:
+    env = {"BPP_REDIS_URL": redis_url, "BPP_SHUTDOWN_GRACE_S": "1"}
+    a, b = start_server(env=env), start_server(env=env)
+
+    async def run() -> None:
+        teacher, room, _ = await open_room(a.ws_url)
+        student, _ = await join(b.ws_url, room["code"])
+        await step_both(teacher, student, 2, 2)
+        a.terminate()
+        assert a.wait(15) in (0, -signal.SIGTERM), a.output()  # uvicorn re-raises SIGTERM
+        states = [(await answer(student, "room"))["state"]]
+        while states[-1] != "closed":  # teacher_away first: the teacher's connection went
+            states.append((await answer(student, "room"))["state"])
+        assert states in (["closed"], ["teacher_away", "closed"])
+        await send(student, type="room_leave")  # the student's own run is still there
+        assert (await answer(student, "room"))["state"] == "left"
+        assert decode_frame(await frame_at(student, 0))["step"] == 0
+        await student.close()
 
     run_async(run())
