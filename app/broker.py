@@ -49,11 +49,11 @@ class Broker(Protocol):
 
 
 class LocalBroker:
-    """Channels and directory in this process's memory."""
+    """Channels and directory in this process's memory. ``shared=True`` makes several room
+    registries in one process relay to each other as separate processes would (tests)."""
 
-    shared = False
-
-    def __init__(self) -> None:
+    def __init__(self, shared: bool = False) -> None:
+        self.shared = shared
         self._subscribers: dict[str, list[Callback]] = {}
         self._rooms: dict[str, dict[str, Any]] = {}
 
@@ -78,7 +78,7 @@ class LocalBroker:
             self._subscribers.pop(channel, None)
 
     async def set_room(self, code: str, info: dict[str, Any], ttl_s: float) -> None:
-        self._rooms[code] = info  # a process's own rooms end with it: no expiry needed
+        self._rooms[code] = info  # rooms here end with the process: no expiry needed
 
     async def get_room(self, code: str) -> dict[str, Any] | None:
         return self._rooms.get(code)

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 
 class RoomRegistry:
     def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 broker: Broker | None = None) -> None:
+                 broker: Broker | None = None, process: str | None = None) -> None:
         self.rooms: dict[str, Room] = {}  # owned here
         self.remote: dict[str, RemoteRoom] = {}  # owned elsewhere, followed from here
         self.clock = clock
         self.broker: Broker = broker or LocalBroker()
-        self.process = process_id()
+        self.process = process or process_id()  # names this process to the others
         self.replies = Replies()
         self._tasks: set[asyncio.Task[Any]] = set()
 

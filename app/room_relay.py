@@ -69,11 +69,13 @@ class OwnerRelay:
         up = channel(self.room.code, "up")
         await self.broker.subscribe(up, self._on_up)
         try:
-            while True:
+            while not self.room.closed:
                 await self.broker.set_room(self.room.code, self.entry(), TTL_S)
                 self._changed.clear()
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), REFRESH_S)
+                    async with asyncio.timeout(REFRESH_S):
+                        await self._changed.wait()
                 await asyncio.sleep(DEBOUNCE_S)
         finally:
             with contextlib.suppress(Exception):
