@@ -4,8 +4,8 @@ close, leave, polls and the teacher's view."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import (
@@ -23,7 +23,11 @@ from engine.snapshot import restore as restore_trainer
 
 if TYPE_CHECKING:
     from app.connection import Connection
+    from app.room_registry import RoomRegistry
     from engine.trainer import Trainer
+
+
+T = TypeVar("T")
 
 
 def _error(message: str, field: str | None = None) -> ProtocolError:
@@ -79,7 +83,7 @@ def room_join(conn: Connection, cmd: RoomJoin) -> None:
     if room is not None:
         _follow(conn, room)
     elif rooms.broker.shared:  # owned by another process, perhaps: ask the directory
-        _answer_later(conn, cmd, _join_elsewhere(conn, cmd))
+        _answer_later(conn, cmd, _find_elsewhere(rooms, cmd.code), lambda room: _follow(conn, room))
     else:
         try:
             rooms.get(cmd.code)
@@ -87,30 +91,28 @@ def room_join(conn: Connection, cmd: RoomJoin) -> None:
             raise _error(str(exc), "code") from None
 
 
-async def _join_elsewhere(conn: Connection, cmd: RoomJoin) -> None:
+async def _find_elsewhere(rooms: RoomRegistry, code: str) -> Room:
     try:
-        room = await _rooms(conn).find(cmd.code)
+        return await rooms.find(code)
     except RoomError as exc:
         raise _error(str(exc), "code") from None
-    if conn.role == "teacher":  # opened a room of its own meanwhile
-        raise _error("close your own room (room_close) before joining another", "code")
-    _follow(conn, room)
 
 
-def _answer_later(conn: Connection, cmd: Command, work: Any) -> None:
-    """A command that waits on another process: its answer (or error) comes when it is done,
-    echoing the command's id."""
+def _answer_later(conn: Connection, cmd: Command, wait: Awaitable[T],
+                  then: Callable[[T], None]) -> None:
+    """A command that waits on another process: ``then(await wait)`` answers it (or the error
+    does) when the answer comes, echoing the command's id; meanwhile the connection goes on."""
 
     async def answer() -> None:
-        session = conn.session
         try:
-            with session.answering(cmd.id):
-                await work
+            result = await wait
+            with conn.session.answering(cmd.id):
+                then(result)
         except ProtocolError as exc:
             exc.id = cmd.id
-            session.outbox.append(exc.to_message())
+            conn.session.outbox.append(exc.to_message())
         except TimeoutError:
-            session.outbox.append(ProtocolError(
+            conn.session.outbox.append(ProtocolError(
                 ErrorCode.ROOM, f"{cmd.type}: the room's server did not answer", None,
                 cmd.id).to_message())
         conn.wake_sender()
@@ -119,8 +121,10 @@ def _answer_later(conn: Connection, cmd: Command, work: Any) -> None:
 
 
 def _follow(conn: Connection, room: Room) -> None:
-    if conn.session.closed:
+    if conn.session.closed:  # the connection ended while the room was looked up
         return
+    if conn.role == "teacher":  # opened a room of its own meanwhile
+        raise _error("close your own room (room_close) before joining another", "code")
     if room.closed:
         raise _error(f"room {room.code} is closed", "code")
     if room.follower_count() >= MAX_FOLLOWERS:
@@ -169,14 +173,14 @@ def room_copy(conn: Connection, cmd: Command) -> None:
     if conn.role != "student" or room is None:
         raise _error("room_copy: only a student following a room can take a copy")
     if isinstance(room, RemoteRoom):  # the run is in another process: its snapshot comes here
-        _answer_later(conn, cmd, _copy_from_elsewhere(conn, room))
+        _answer_later(conn, cmd, room.request_snapshot(),
+                      lambda state: _copy_from_snapshot(conn, room, state))
         return
     assert room.session is not None
     _take_copy(conn, room, room.session.trainer.copy())
 
 
-async def _copy_from_elsewhere(conn: Connection, room: RemoteRoom) -> None:
-    state = await room.request_snapshot()
+def _copy_from_snapshot(conn: Connection, room: RemoteRoom, state: dict[str, Any]) -> None:
     try:
         trainer = restore_trainer(state)
     except ValueError as exc:
