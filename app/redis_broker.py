@@ -3,8 +3,8 @@ the room directory as keys with a time to live (``bpp:room:CODE``, JSON).
 
 One connection subscribes (a reader task calls the callbacks); another publishes and keeps the
 directory. ``publish`` queues and returns at once; a writer task sends what is queued in one
-pipeline, in order. If Redis falls behind, the oldest queued messages are dropped beyond
-``MAX_QUEUED`` (a room's followers then skip frames rather than the server growing).
+pipeline, in order. If Redis falls behind, queued frames are dropped beyond ``MAX_QUEUED``,
+oldest first (a room's followers then skip frames rather than the server growing).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ MAX_QUEUED = 1024
 POLL_S = 1.0  # the reader's wait for a message, so it notices being stopped
 RETRY_S = 1.0  # after a lost connection
 STOP_FLUSH_S = 2.0
+FRAMES_SUFFIX = ":frames"  # app/room_relay.py's frame channels: the ones safe to drop
 
 
 class RedisBroker:
@@ -65,9 +66,17 @@ class RedisBroker:
     # ---- channels ------------------------------------------------------------------------------
     def publish(self, channel: str, data: bytes) -> None:
         if len(self._queue) >= MAX_QUEUED:
-            self._queue.popleft()
+            self._drop_one()
         self._queue.append((channel, data))
         self._queued.set()
+
+    def _drop_one(self) -> None:
+        """Redis is behind: drop the oldest frame (a newer one follows), else the oldest."""
+        for i, (channel, _) in enumerate(self._queue):
+            if channel.endswith(FRAMES_SUFFIX):
+                del self._queue[i]
+                return
+        self._queue.popleft()
 
     async def subscribe(self, channel: str, callback: Callback) -> None:
         callbacks = self._subscribers.setdefault(channel, [])
