@@ -59,11 +59,7 @@ class OwnerRelay:
 
     def text(self, text: str) -> None:
         self.broker.publish(self._events, text.encode())
-        self._changed.set()
-
-    def changed(self) -> None:
-        """Something a new follower must see first changed: rewrite the directory entry."""
-        self._changed.set()
+        self._changed.set()  # perhaps what a new follower needs first (ready, view, poll)
 
     async def _run(self) -> None:
         up = channel(self.room.code, "up")

@@ -5,6 +5,10 @@ sender) and the same bytes go to every follower; its JSON messages are serialise
 are read only; a student can take a private copy of the run. When the teacher's connection drops,
 the room waits ``GRACE_S`` for the teacher to come back (``room_resume`` with the token) and
 followers keep the last state meanwhile.
+
+This module is one process's view. With a shared broker (Redis), the room's ``relay``
+(app/room_relay.py) carries the same frame bytes and texts to other processes, where a
+``RemoteRoom`` fans them out to the followers there with this same code.
 """
 
 from __future__ import annotations
