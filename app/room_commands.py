@@ -140,10 +140,14 @@ def _follow(conn: Connection, room: Room) -> None:
 
 
 def room_resume(conn: Connection, cmd: RoomResume) -> None:
+    rooms = _rooms(conn)
     try:
-        room = _rooms(conn).get(cmd.code)
+        room = rooms.get(cmd.code)
     except RoomError as exc:
-        raise _error(str(exc), "code") from None
+        if not rooms.broker.shared:
+            raise _error(str(exc), "code") from None
+        _answer_later(conn, cmd, _held_elsewhere(rooms, cmd.code), lambda _: None)
+        return
     if not secrets.compare_digest(room.token, cmd.teacher_token):
         raise _error("that is not this room's teacher token", "teacher_token")
     if room.away_since is None:
@@ -166,6 +170,15 @@ def room_resume(conn: Connection, cmd: RoomResume) -> None:
     _become_teacher(conn, room)
     session.say(_room_message(conn, room, teacher_token=room.token))
     session.outbox.append(session.ready_message())  # followers already have it
+
+
+async def _held_elsewhere(rooms: RoomRegistry, code: str) -> None:
+    """Why a teacher cannot resume here a room this process does not hold (always raises)."""
+    if await rooms.broker.get_room(code.strip().upper()) is None:
+        raise _error(f"no room {code!r} is open; check the code", "code")
+    raise _error(f"room {code.strip().upper()} is held by another server process; a teacher "
+                 "can come back only to that one (its followers keep the last state until "
+                 "the grace period ends)", "code")
 
 
 def room_copy(conn: Connection, cmd: Command) -> None:

@@ -218,3 +218,22 @@ def test_followers_elsewhere_are_told_when_the_rooms_server_stops(redis_url: str
         await student.close()
 
     run_async(run())
+
+
+def test_a_teacher_resuming_on_another_server_is_told_where_the_room_is(
+        redis_url: str, start_server) -> None:
+    env = {"BPP_REDIS_URL": redis_url}
+    a, b = start_server(env=env), start_server(env=env)
+
+    async def run() -> None:
+        teacher, room, _ = await open_room(a.ws_url)
+        await teacher.close()
+        again, *_ = await open_session(b.ws_url)
+        await send(again, type="room_resume", code=room["code"],
+                   teacher_token=room["teacher_token"], id="back")
+        error = await answer(again, "error")
+        assert error["code"] == "room" and error["id"] == "back" and error["field"] == "code"
+        assert "held by another server process" in error["message"]
+        await again.close()
+
+    run_async(run())
