@@ -38,6 +38,14 @@ def _addresses(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
+def _redis_url(value: str) -> str:
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"{value!r} is not a Redis URL (redis://, rediss:// or unix://), "
+                         "nor empty")
+    return value
+
+
+RedisUrl = Annotated[str, AfterValidator(_redis_url)]
 CommaList = Annotated[tuple[str, ...], BeforeValidator(_comma_separated)]
 AddressList = Annotated[CommaList, AfterValidator(_addresses)]
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
@@ -59,6 +67,9 @@ class Settings:
     header_timeout_s: float = Field(10.0, gt=0, description="a connection must send a whole "
                                     "request head (a page request or a websocket upgrade) "
                                     "within this long, or it is closed")
+    redis_url: RedisUrl = Field("", description="Redis for rooms across workers and machines "
+                           "(redis://host:6379/0): a room opened on one process can be joined "
+                           "from any other; empty keeps rooms inside this process")
     log_level: LogLevel = Field("info", description="how much the server logs")
     log_format: Literal["text", "json"] = Field("text", description="log lines as text or as "
                                                 "one JSON object each")
