@@ -59,7 +59,7 @@ class RedisBroker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         with contextlib.suppress(Exception):
-            await self._pubsub.aclose()
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # unannotated in redis-py
         with contextlib.suppress(Exception):
             await self._client.aclose()
 

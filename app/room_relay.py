@@ -118,8 +118,10 @@ class OwnerRelay:
             self.room.tell_teacher(poll.results())
 
     def _copy(self, message: dict[str, Any]) -> None:
-        answer = {"request": message["request"],
-                  "snapshot": take_snapshot(self.room.session.trainer)}
+        session = self.room.session
+        if session is None:  # the run has gone (its owner is closing): nothing to copy
+            return
+        answer = {"request": message["request"], "snapshot": take_snapshot(session.trainer)}
         self.broker.publish(str(message["reply"]), _dumps(answer))
 
 
@@ -223,7 +225,8 @@ class RemoteRoom(Room):
             self._up({"kind": "copy", "request": request,
                       "reply": reply_channel(self.process)})
             async with asyncio.timeout(COPY_TIMEOUT_S):
-                return (await answer)["snapshot"]
+                snapshot: dict[str, Any] = (await answer)["snapshot"]
+                return snapshot
         finally:
             self.replies.forget(request)
 
