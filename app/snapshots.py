@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.snapshot import restore as restore_trainer
-from engine.snapshot import snapshot as take_snapshot
-
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import ProtocolError, Restore
 from engine.config import TrainingConfig
+from engine.snapshot import restore as restore_trainer
+from engine.snapshot import snapshot as take_snapshot
 
 if TYPE_CHECKING:
     from app.session import TrainingSession

@@ -14,6 +14,7 @@ import { initMetrics } from './views/metrics.js';
 import { initNotices } from './views/notices.js';
 import { initKeyboard } from './keyboard.js';
 import { installDebugHook } from './debug.js';
+import { initClassroom } from './classroom/index.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
 const HIDE_ALSO = { optimizer: ['hyper'] };
@@ -49,6 +50,7 @@ function main() {
   initMetrics();
   initEdgeMode();
   initKeyboard();
+  initClassroom();
   on('ui', applyUi);
   // Every control a lesson link may hide (hide=...), by its data-ctl name.
   session.start([...new Set([...document.querySelectorAll('[data-ctl]')].map((el) => el.dataset.ctl))]);

@@ -25,7 +25,7 @@ export const MESSAGE = Object.freeze({
 export const ERROR = Object.freeze({
   BAD_JSON: 'bad_json', BAD_MESSAGE: 'bad_message', UNKNOWN_TYPE: 'unknown_type',
   INVALID_VALUE: 'invalid_value', NEEDS_CONFIGURE: 'needs_configure', RATE_LIMITED: 'rate_limited',
-  DIVERGED: 'diverged', INTERNAL: 'internal',
+  DIVERGED: 'diverged', INTERNAL: 'internal', WRONG_PHASE: 'wrong_phase', READ_ONLY: 'read_only', ROOM: 'room',
 });
 
 /** Websocket close codes the server uses (codes.py CloseCode). */

@@ -301,6 +301,12 @@ const REDUCERS = {
     store.resume = false;
     return [];
   },
+
+  /** A message of the classroom's (room, voted, snapshot...) answers command `id`: forget it. */
+  answered(id) {
+    if (id !== undefined) answer(id);
+    return [];
+  },
 };
 
 export function sameTarget(a, b) {
