@@ -84,6 +84,7 @@ function render(error = '') {
   ui.error.hidden = !error;
   ui.error.textContent = error ? `This lesson cannot be opened. ${error}` : '';
   ui.body.hidden = !lesson;
+  ui.next.hidden = !lesson;
   if (!lesson) return;
   const point = lesson.points[index];
   ui.title.textContent = lesson.title;
