@@ -132,3 +132,50 @@ def test_students_follow_the_teacher_vote_and_take_a_copy(
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_the_teacher_reloads_and_the_room_goes_on(
+        page: Page, student_page: Callable[[], Page], server: ServerProcess) -> None:
+    teacher = page
+    open_app(teacher, server)
+    code = present(teacher)
+    student = student_page()
+    follow(student, server, code)
+    teacher.get_by_test_id("step").click()
+    expect(student.get_by_test_id("step-counter")).to_have_text("1")
+
+    teacher.reload()  # the teacher's connection drops; the token is in this tab's sessionStorage
+    expect(teacher.get_by_test_id("present-button")).to_have_attribute("aria-pressed", "true")
+    expect(teacher.get_by_test_id("room-code")).to_have_text(code)
+    # the room's run, not a new one
+    expect(teacher.get_by_test_id("step-counter")).to_have_text("1")
+    expect(student.get_by_test_id("follow-banner")).not_to_contain_text("paused")
+    teacher.get_by_test_id("room-hide").click()
+    teacher.get_by_test_id("step").click()
+    expect(student.get_by_test_id("step-counter")).to_have_text("2")
+
+
+def test_a_teacher_runs_a_lesson_in_the_room(
+        page: Page, student_page: Callable[[], Page], server: ServerProcess) -> None:
+    teacher = page
+    open_app(teacher, server)
+    code = present(teacher)
+    student = student_page()
+    follow(student, server, code)
+    teacher.get_by_test_id("room-hide").click()
+    teacher.get_by_test_id("lessons-button").click()
+    teacher.get_by_test_id("lesson-link").filter(has_text="One step, taken apart").click()
+    expect(teacher.get_by_test_id("lesson-title")).to_have_text("One step, taken apart")
+    # The lesson drives the room's run: the student gets its configuration and its captions.
+    student.wait_for_function("() => window.__bpp.state().config?.seed === 1")
+    expect(student.get_by_test_id("follow-caption")).to_contain_text("A small network at step 0")
+    teacher.get_by_test_id("lesson-next").click()
+    student.wait_for_function("() => window.__bpp.lastHeader?.phase === 'forward'")
+    expect(student.get_by_test_id("follow-caption")).to_contain_text("Forward pass")
+    # Its question becomes a poll.
+    teacher.get_by_test_id("lesson-ask").click()
+    expect(student.get_by_test_id("poll-question")).to_contain_text("go up or down")
+    student.get_by_test_id("poll-option").nth(1).click()
+    expect(teacher.get_by_test_id("poll-results")).to_have_attribute("data-total", "1")
+    shot(teacher, "classroom-teacher-lesson")
+    shot(student, "classroom-student-lesson")

@@ -3,7 +3,7 @@
 
 import * as session from '../session.js';
 import { initSnapshots, restoreKept, keepWhile, keptStep } from './snapshots.js';
-import { initRooms, rejoin, roomInHash, join, isFollower, room } from './room.js';
+import { initRooms, rejoin, roomInHash, join, isFollower, room, hasSavedRoom } from './room.js';
 import { initRoomUi } from './room-ui.js';
 import { initPolls } from './polls.js';
 import { initKeys } from './keys.js';
@@ -21,6 +21,7 @@ export function initClassroom() {
   session.hooks.firstHello = () => {
     const code = roomInHash();
     if (code) { room.code = code; join(code); return true; }
+    if (hasSavedRoom()) return rejoin(); // the teacher reloaded: the room's run comes back
     if (lessonInHash()) { openLessonFromHash(); return true; }
     return false;
   };

@@ -124,8 +124,32 @@ export function initLessons() {
     error, body, el('div.lesson-actions', null, nextBtn,
       el('button.ghost-btn', { type: 'button', 'data-testid': 'lesson-close', onclick: close }, 'Close lesson')));
   $('.main').before(panel);
+  initMenu();
   ui = { panel, title, count, caption, question, qtext, answers, feedback, next: nextBtn, error, body };
   on('ready', () => { if (player.lesson) render(); });
+}
+
+/** "Lessons": the shipped ones (static/lessons/index.json), each a #lesson=NAME link. */
+function initMenu() {
+  const list = el('ul.lessons-list', { 'data-testid': 'lessons-list', hidden: true });
+  const button = el('button.ghost-btn', {
+    type: 'button', 'data-testid': 'lessons-button', 'aria-expanded': 'false', title: 'Lessons that follow the article, step by step',
+    onclick: async () => {
+      if (!list.childElementCount) {
+        try {
+          const { lessons } = await (await fetch('/static/lessons/index.json')).json();
+          list.append(...lessons.map((l) => el('li', null, el('a', {
+            href: `#lesson=${encodeURIComponent(l.name)}`, 'data-testid': 'lesson-link',
+            onclick: () => { list.hidden = true; button.setAttribute('aria-expanded', 'false'); },
+          }, l.title))));
+        } catch (err) { console.warn('lessons index', err); return; }
+      }
+      list.hidden = !list.hidden;
+      button.setAttribute('aria-expanded', String(!list.hidden));
+    },
+  }, 'Lessons');
+  const wrap = el('div.lessons-menu', null, button, list);
+  $('[data-testid="presentation"]').before(wrap);
 }
 
 /** For tests and the lesson list: the player's position. */

@@ -51,9 +51,13 @@ export function closeRoom() {
 export const join = (code) => session.command('room_join', { code });
 export const takeCopy = () => session.command('room_copy');
 
+/** A teacher's page loaded again in the same tab (its token is in sessionStorage). */
+export const hasSavedRoom = () => !!savedTeacher()?.code;
+
 /** On a new connection: a teacher resumes the room, a student joins it again. True if handled. */
 export function rejoin() {
   const saved = savedTeacher();
+  if (!saved) resumeTries = 0;
   if (saved?.code) { session.command('room_resume', { code: saved.code, teacher_token: saved.token }); return true; }
   if (room.role === 'student' && room.code) { join(room.code); return true; }
   return false;
@@ -64,6 +68,7 @@ export function rejoin() {
 function onRoomMessage(msg) {
   dispatch('answered', msg.id);
   if (msg.role === 'teacher') {
+    resumeTries = 0;
     sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ code: msg.code, token: msg.teacher_token }));
     Object.assign(room, { role: 'teacher', code: msg.code, joinUrl: msg.join_url, qrUrl: msg.qr_url, panelOpen: true });
     sendView(true);
@@ -91,9 +96,15 @@ function onView({ view }) {
 }
 
 /** A room error (unknown code, closed room, wrong token): say so; a failed resume ends the room. */
+let resumeTries = 0;
 function onError() {
   const e = store.controlError;
   if (e?.code !== 'room') return;
+  // A reload: the old connection's close may reach the server after the new one's resume.
+  if (/still connected/.test(e.message) && savedTeacher() && resumeTries++ < 5) {
+    setTimeout(rejoin, 600);
+    return;
+  }
   if (e.field === 'teacher_token' || (savedTeacher() && e.field === 'code' && room.role !== 'student')) {
     sessionStorage.removeItem(TOKEN_KEY);
     Object.assign(room, { role: 'own', code: null, state: 'closed', panelOpen: false });
