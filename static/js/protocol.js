@@ -14,6 +14,12 @@ export const PROTOCOL_VERSION = 1;
 export const COMMAND = Object.freeze({
   CONFIGURE: 'configure', PLAY: 'play', PAUSE: 'pause', STEP: 'step', RESET: 'reset', SET: 'set',
   SPEED: 'speed', SET_WEIGHT: 'set_weight', SET_BIAS: 'set_bias', EXPLAIN: 'explain',
+  PHASE: 'phase', COMPARE_UPDATES: 'compare_updates', GRADCHECK: 'gradcheck',
+  SUGGEST_LEARNING_RATE: 'suggest_learning_rate', SNAPSHOT: 'snapshot', RESTORE: 'restore',
+  LAB_SURFACE: 'lab_surface', LAB_RUN: 'lab_run', LANDSCAPE: 'landscape',
+  ROOM_OPEN: 'room_open', ROOM_JOIN: 'room_join', ROOM_RESUME: 'room_resume', ROOM_COPY: 'room_copy',
+  ROOM_CLOSE: 'room_close', ROOM_LEAVE: 'room_leave', POLL_OPEN: 'poll_open', VOTE: 'vote',
+  POLL_CLOSE: 'poll_close', VIEW: 'view',
 });
 
 /** Server -> client JSON message types. */
