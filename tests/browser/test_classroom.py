@@ -154,6 +154,10 @@ def test_the_teacher_reloads_and_the_room_goes_on(
     teacher.get_by_test_id("step").click()
     expect(student.get_by_test_id("step-counter")).to_have_text("2")
 
+    teacher.close()  # the teacher's screen goes away: the student is told and keeps the state
+    expect(student.get_by_test_id("follow-banner")).to_contain_text("paused, reconnecting")
+    expect(student.get_by_test_id("step-counter")).to_have_text("2")
+
 
 def test_a_teacher_runs_a_lesson_in_the_room(
         page: Page, student_page: Callable[[], Page], server: ServerProcess) -> None:
@@ -179,3 +183,25 @@ def test_a_teacher_runs_a_lesson_in_the_room(
     expect(teacher.get_by_test_id("poll-results")).to_have_attribute("data-total", "1")
     shot(teacher, "classroom-teacher-lesson")
     shot(student, "classroom-student-lesson")
+
+
+def test_after_a_server_restart_the_teacher_keeps_the_network_not_the_room(
+        page: Page, console: ConsoleLog) -> None:
+    console.allow(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws' failed")
+    own = ServerProcess()
+    try:
+        open_app(page, own, "#hidden=3&seed=2")
+        present(page)
+        page.get_by_test_id("room-hide").click()
+        page.get_by_test_id("step-epoch").click()
+        page.wait_for_function("() => window.__classroom.keptStep() === 25")
+        own.kill()
+        own.start()
+        expect(page.get_by_test_id("toasts")).to_contain_text("The room has ended",
+                                                              timeout=20_000)
+        expect(page.get_by_test_id("restored-notice")).to_contain_text("restored at step 25")
+        expect(page.get_by_test_id("present-button")).to_have_attribute("aria-pressed", "false")
+        wait_connected(page)
+        assert settled_step(page) == 25
+    finally:
+        own.close()

@@ -8,7 +8,7 @@
 import { store, on, emit, dispatch } from '../store.js';
 import * as session from '../session.js';
 import { $ } from '../dom.js';
-import { forget as forgetSnapshot } from './snapshots.js';
+import { forget as forgetSnapshot, restoreKept } from './snapshots.js';
 
 const TOKEN_KEY = 'bpp.room.teacher';
 const VIEW_KEYS = ['edgeMode', 'showTest', 'discretize', 'logScale'];
@@ -108,8 +108,9 @@ function onError() {
   if (e.field === 'teacher_token' || (savedTeacher() && e.field === 'code' && room.role !== 'student')) {
     sessionStorage.removeItem(TOKEN_KEY);
     Object.assign(room, { role: 'own', code: null, state: 'closed', panelOpen: false });
-    emit('toast', { title: 'The room has ended', text: 'It could not be resumed; present again for a new code.' });
+    emit('toast', { title: 'The room has ended', text: 'It could not be resumed (the server restarted?); present again for a new code.' });
     changed();
+    restoreKept(); // the teacher's network comes back all the same
   } else if (roomInHash() && room.role !== 'student') {
     emit('toast', { title: 'Could not join', text: e.message });
   }
