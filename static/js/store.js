@@ -164,9 +164,10 @@ const REDUCERS = {
   },
 
   /** A command goes out: give it an id and remember what it asks for until it is answered. */
-  sent({ command, ...entry }) {
+  sent({ command, quiet, ...entry }) {
     command.id = store.nextId++;
     store.pending.set(command.id, { type: command.type, ...entry });
+    if (quiet) return []; // the page's own background command (a snapshot): the learner's error stays
     store.controlError = null;
     return ['sent', 'config', 'speed', 'status'];
   },

@@ -34,7 +34,7 @@ function savedTeacher() {
 
 /** A command no message answers (view, room_close): sent, not kept pending. */
 export function fire(type, fields = {}) {
-  const id = session.command(type, fields);
+  const id = session.command(type, fields, { quiet: type === 'view' });
   if (id !== null) dispatch('answered', id);
   return id;
 }

@@ -23,7 +23,7 @@ function ask() {
   if (!enabled() || !store.config || store.connection.state !== 'open' || restoring) return;
   if (stepNow() === askedAtStep) return;
   askedAtStep = stepNow();
-  session.command('snapshot');
+  session.command('snapshot', {}, { quiet: true });
 }
 
 function keep(msg) {
