@@ -175,7 +175,7 @@ const REDUCERS = {
   ready(msg) {
     const s = store;
     // The server's default run, built before our configure arrived, is not ours to show.
-    if (msg.id === undefined && pendingOf(C.CONFIGURE).length) return [];
+    if (msg.id === undefined && pendingOf(C.CONFIGURE, C.RESTORE).length) return [];
     commitKeys(answer(msg.id));
     s.ready = msg;
     s.run = msg.run;
