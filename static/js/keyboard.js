@@ -1,9 +1,12 @@
 // Keyboard (and presentation clickers, which send the same keys):
 //   space  play / pause       right arrow  one step       r  reset       p  projector mode
-//   e  one epoch              x  one example, explained  (after an idle close: any key reconnects)
+//   e  one epoch              x  one example, explained  n  the next phase of the step
+//   PageUp: play / pause (a clicker's "back")   (after an idle close: any key reconnects)
+// A focused slider, select or button does not eat these keys (classroom/keys.js).
 
 import { store, emit } from './store.js';
 import * as session from './session.js';
+import { isTyping } from './classroom/keys.js';
 
 export function initKeyboard() {
   document.addEventListener('keydown', (e) => {
@@ -15,13 +18,11 @@ export function initKeyboard() {
       session.retryNow();
       return;
     }
-    const t = e.target;
-    const tag = t?.tagName;
-    const typing = tag === 'INPUT' && !['checkbox', 'radio', 'button'].includes(t.type);
-    if (typing || tag === 'SELECT' || tag === 'TEXTAREA' || t?.isContentEditable) return;
+    if (isTyping(e.target)) return;
     switch (e.key) {
       case ' ':
       case 'Spacebar':
+      case 'PageUp':
         e.preventDefault();
         session.togglePlay();
         break;
@@ -41,6 +42,9 @@ export function initKeyboard() {
         break;
       case 'e': case 'E':
         session.stepEpoch();
+        break;
+      case 'n': case 'N':
+        session.command('phase');
         break;
       default:
     }
