@@ -57,15 +57,17 @@ def _checker(name: str) -> Callable[[str], Any]:
 
 
 def _metavar(name: str) -> str:
-    kind = field_info(name).annotation
+    kind: Any = field_info(name).annotation
     if getattr(kind, "__origin__", None) is Literal:
         return "|".join(kind.__args__)
-    return {int: "N", float: "X"}.get(kind, "LIST" if kind == tuple[str, ...] else "TEXT")
+    metavars: dict[Any, str] = {int: "N", float: "X"}
+    return metavars.get(kind, "LIST" if kind == tuple[str, ...] else "TEXT")
 
 
 def _help(name: str) -> str:
     value = default(name)
-    shown = ",".join(value) or "none" if isinstance(value, tuple) else value
+    shown = ",".join(value) if isinstance(value, tuple) else value
+    shown = "none" if shown == "" else shown
     text = f"{field_info(name).description} ({allowed(name)}; default: {shown}; " \
         f"env {env_name(name)})"
     return text.replace("%", "%%")  # argparse formats help with %
@@ -78,6 +80,13 @@ def main(argv: list[str] | None = None) -> None:
         settings = Settings.from_env(**{name: getattr(args, name) for name in setting_names()})
     except SettingError as exc:  # a BPP_* variable (flags were checked while parsing)
         parser.error(str(exc))
+    if settings.redis_url:
+        from app.redis_broker import unreachable
+
+        problem = unreachable(settings.redis_url)
+        if problem is not None:
+            parser.error(f"{flag_name('redis_url')} ({env_name('redis_url')}): cannot use "
+                         f"Redis at {settings.redis_url}: {problem}")
     # Small matrices: threads only add overhead; more cores -> more processes.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if settings.workers > 1:

@@ -5,26 +5,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.protocol.commands import Command
+from app.protocol.commands import (
+    Command,
+    CompareUpdates,
+    Configure,
+    Explain,
+    LabRun,
+    LabSurface,
+    LandscapeRequest,
+    SuggestLearningRate,
+)
 
 if TYPE_CHECKING:
     from app.session import TrainingSession
 
 
 def command_cost(session: TrainingSession, cmd: Command) -> float:
-    """What a command costs in commands' worth (>= 1), by the work it makes: building a run
-    (data, network, the ``ready`` payload) grows with the samples and the parameters."""
-    if cmd.type == "configure":
-        return 1.0 + session.trainer.config.samples / 100 + session.trainer.net.n_params / 50
-    if cmd.type == "explain":
-        return 1.0 + session.trainer.net.n_params / 100
-    if cmd.type == "lab_run":
-        return 1.0 + len(cmd.runs) * cmd.steps / 500  # type: ignore[attr-defined]
-    if cmd.type == "lab_surface":
-        return 1.0 + cmd.size**2 / 5000  # type: ignore[attr-defined]
-    if cmd.type == "landscape":
-        n = len(session.trainer.y_train) * session.trainer.net.n_params
-        return 1.0 + cmd.size**2 * n / 2e6  # type: ignore[attr-defined]
-    if cmd.type in ("compare_updates", "suggest_learning_rate"):
-        return 20.0 if cmd.type == "suggest_learning_rate" else 3.0
+    """Asked after the command ran, so a configure is charged by the run it built."""
+    t = session.trainer
+    if isinstance(cmd, Configure):  # data, network and the ``ready`` payload
+        return 1.0 + (len(t.y_train) + len(t.y_test)) / 100 + t.net.n_params / 50
+    if isinstance(cmd, Explain):
+        return 1.0 + t.net.n_params / 100
+    if isinstance(cmd, LabRun):
+        return 1.0 + len(cmd.runs) * cmd.steps / 500
+    if isinstance(cmd, LabSurface):
+        return 1.0 + cmd.size**2 / 5000
+    if isinstance(cmd, LandscapeRequest):
+        return 1.0 + cmd.size**2 * len(t.y_train) * t.net.n_params / 2e6
+    if isinstance(cmd, SuggestLearningRate):
+        return 20.0
+    if isinstance(cmd, CompareUpdates):
+        return 3.0
     return 1.0

@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from app import metrics, phases
 from app.command_cost import command_cost
+from app.cpu_share import OVER_SHARE
 from app.protocol.codes import CloseCode, ErrorCode
 from app.protocol.commands import STUDENT_COMMANDS, Command, ProtocolError, parse_command
 from app.room_commands import ROOM_HANDLERS
@@ -219,7 +220,15 @@ class Connection:
                     if session.outbox:
                         continue  # e.g. a 'ready' arrived: it must go before the frame
                 last_frame = max(last_frame + interval, time.monotonic() - interval)  # no drift
+                # Fair by cost: a session using more than its share spaces its frames out.
+                share = session.cpu.rate(time.perf_counter()) / \
+                    self.app_state.scheduler.share_of(session)
+                if share > OVER_SHARE:
+                    last_frame += interval * min(share / OVER_SHARE - 1.0, 10.0)
+                    continue
+                started = time.perf_counter()
                 data = session.build_frame()
+                session.cpu.charge(time.perf_counter() - started, time.perf_counter())
                 if self.role == "teacher" and self.room is not None:
                     self.room.publish_frame(data)  # built once, sent to every follower
                 await self._send_frame(data)

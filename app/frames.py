@@ -7,29 +7,55 @@ map; flat parameter vectors go out as they are; grids are quantised to one byte 
 
 from __future__ import annotations
 
+import functools
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from app.protocol.binary import PROTOCOL_VERSION, encode_frame, quantize
+from app.protocol.binary import encode_frame, quantize
+from app.protocol.codes import PROTOCOL_VERSION
 from engine.config import TrainingConfig
 from engine.features import FEATURES
 from engine.grid import DOMAIN, evaluate_grid, grid_features
 from engine.losses import get_loss
-from engine.trainer import Trainer
+from engine.trainer import Metrics, Trainer
 
 Array = np.ndarray
-
+EXPENSIVE_EVERY_S = 0.1  # full-data metrics and grids while training: ~every third frame
 
 class FrameBuilder:
-    def __init__(self, grid_size: int, neuron_grid_size: int) -> None:
+    def __init__(self, grid_size: int, neuron_grid_size: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         # Neuron maps are every k-th cell of the output grid, starting mid-block, so they
         # sample exactly the centres of a neuron_grid_size grid when the sizes divide.
         self.stride = max(1, grid_size // neuron_grid_size)
         self.grid_size = grid_size
         self.neuron_grid_size = len(range(self.stride // 2, grid_size, self.stride))
+        self._cache: tuple[tuple[Any, ...], tuple[Metrics, list[Array], int]] | None = None
+        self._cached_at = 0.0
+
+    def _expensive(self, t: Trainer, fresh: bool) -> tuple[Metrics, list[Array], int]:
+        """The full-data metrics and the grid pass, the costly part of a frame: recomputed when
+        the parameters changed, but while training at most every ``EXPENSIVE_EVERY_S`` (the
+        cheap parts, losses and parameters, go in every frame). ``fresh``: always recompute
+        if anything changed (a paused run's frame answers a command: it must be exact)."""
+        key = (id(t), t.step_count, t.net.flat.tobytes() if fresh else None)
+        now = self.clock()
+        cached = self._cache
+        if cached is not None and cached[0][0] == id(t):
+            same = cached[0] == key or (not fresh and cached[0][1] == t.step_count)
+            if same or (not fresh and now - self._cached_at < EXPENSIVE_EVERY_S):
+                return cached[1]
+        # float32 is plenty for one byte per cell, and the grid pass is a large part of a frame
+        acts = evaluate_grid(t.net, t.config.features, self.grid_size, dtype=np.float32)
+        value = (t.evaluate(), acts, t.step_count)
+        self._cache = ((id(t), t.step_count, t.net.flat.tobytes()), value)
+        self._cached_at = now
+        return value
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
               losses: Array, run: int = 0, ack: str | int | None = None,
@@ -43,10 +69,7 @@ class FrameBuilder:
                losses: Array, run: int, ack: str | int | None,
                extra: Callable[[dict[str, Any], list[Any]], None] | None) -> bytes:
         net, trace, cfg = t.net, t.last_trace, t.config
-        G = self.grid_size
-        metrics = t.evaluate()
-        # float32 is plenty for one byte per cell, and the grid pass is a large part of a frame
-        acts = evaluate_grid(net, cfg.features, G, dtype=np.float32)
+        metrics, acts, measured_at = self._expensive(t, fresh=state != "running")
         header: dict[str, Any] = {
             "run": run,
             "step": t.step_count,
@@ -60,6 +83,7 @@ class FrameBuilder:
             "state": state,
             "speed": speed,
             "sizes": net.sizes,
+            "metrics_step": measured_at,  # the step the full-data losses and grids are from
         }
         if ack is not None:
             header["ack"] = ack
@@ -106,14 +130,6 @@ class FrameBuilder:
                       ) -> dict[str, Any]:
         cfg, net = t.config, t.net
         g = self.neuron_grid_size
-        feature_grids = {}
-        names = tuple(FEATURES)  # all seven, so every feature thumbnail is the engine's numbers
-        F = grid_features(names, self.grid_size).reshape(self.grid_size, self.grid_size, -1)
-        k = self.stride
-        for i, name in enumerate(names):
-            col = F[k // 2 :: k, k // 2 :: k, i]
-            scale = max(float(np.abs(col).max()), 1e-12)  # x1 spans +-6: show it as -1..1
-            feature_grids[name] = np.round(col / scale, 4).tolist()
         return {
             "type": "ready",
             "protocol": PROTOCOL_VERSION,
@@ -129,22 +145,53 @@ class FrameBuilder:
             },
             "kind": t.spec.kind,
             "n_classes": t.spec.n_classes,
-            "data": {
-                "train": {"x": t.X_train.round(6).tolist(), "y": _labels(t.y_train)},
-                "test": {"x": t.X_test.round(6).tolist(), "y": _labels(t.y_test)},
-            },
+            "data": _data_json(t),
             "grid_size": self.grid_size,
             "neuron_grid_size": g,
             "grid_domain": DOMAIN,
-            "feature_grids": feature_grids,
+            "feature_grids": _feature_grids(self.grid_size, self.stride),
             "steps_per_epoch": t.steps_per_epoch(),
             "state": state,
         }
 
 
+@functools.lru_cache(maxsize=4)
+def _feature_grids(grid_size: int, stride: int) -> dict[str, Any]:
+    """All seven features on the neuron grid, scaled to [-1, 1]; the same for every run."""
+    names = tuple(FEATURES)  # all seven, so every feature thumbnail is the engine's numbers
+    F = grid_features(names, grid_size).reshape(grid_size, grid_size, -1)
+    k = stride
+    grids = {}
+    for i, name in enumerate(names):
+        col = F[k // 2 :: k, k // 2 :: k, i]
+        scale = max(float(np.abs(col).max()), 1e-12)  # x1 spans +-6: show it as -1..1
+        grids[name] = np.round(col / scale, 4).tolist()
+    return grids
+
+
+_DATA_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
+MAX_CACHED_DATA = 64
+
+
+def _data_json(t: Trainer) -> dict[str, Any]:
+    """The run's points. The same dataset, samples, noise, split and seed give the same points,
+    so their lists are built once (a classroom opens the same default run a hundred times)."""
+    c = t.config
+    key = (c.dataset, c.samples, c.noise, c.train_ratio, c.seed)
+    data = _DATA_CACHE.get(key)
+    if data is None:
+        if len(_DATA_CACHE) >= MAX_CACHED_DATA:
+            _DATA_CACHE.pop(next(iter(_DATA_CACHE)))
+        data = _DATA_CACHE[key] = {
+            "train": {"x": t.X_train.round(6).tolist(), "y": _labels(t.y_train)},
+            "test": {"x": t.X_test.round(6).tolist(), "y": _labels(t.y_test)},
+        }
+    return data
+
+
 def output_grid(cfg: TrainingConfig, out: Array) -> tuple[str, Array, dict[str, Any]]:
     """The raw output over the plane (G, G, d_out) -> the frame's ``output_grid`` array."""
-    predicted = get_loss(cfg.loss).predict(out)  # the engine's link: probabilities or values
+    predicted = get_loss(cfg.chosen_loss).predict(out)  # the engine's link: probability or value
     if cfg.loss == "cross_entropy":
         return ("output_grid", quantize(predicted, 0, 1), {"lo": 0.0, "hi": 1.0})
     # the score in [-1, 1]: 2 p - 1 for a probability, the output itself for mse/tanh
@@ -178,7 +225,8 @@ def config_json(t: Trainer) -> dict[str, Any]:
 
 
 def _labels(y: Array) -> list[Any]:
-    return y.tolist() if y.dtype.kind in "iu" else np.round(y, 6).tolist()
+    labels: list[Any] = y.tolist() if y.dtype.kind in "iu" else np.round(y, 6).tolist()
+    return labels
 
 
 def _num(x: float) -> float | None:

@@ -12,7 +12,7 @@ from typing import Any
 from engine.health import STALL_WINDOW, check_health
 from engine.trainer import Trainer
 
-CHECK_EVERY_S = 1.0  # a full-data backward pass: cheap, but not every frame
+CHECK_EVERY_S = 3.0  # a full-data backward pass (costly on big data): now and then
 
 
 class HealthWatch:

@@ -19,7 +19,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger(__name__)
-MAX_HEAD_BYTES = 16 * 1024  # a browser's request head is 1-2 KiB; h11 answers 431 beyond this
+MAX_HEAD_BYTES = 16 * 1024  # an incomplete request head is buffered up to this, then refused (400)
 
 
 class HeadDeadlineProtocol(H11Protocol):

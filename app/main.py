@@ -13,10 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import metrics
+from app.broker import make_broker
 from app.loop_lag import LoopLagMonitor
 from app.paths import STATIC_DIR
 from app.registry import SessionRegistry
-from app.rooms import RoomRegistry
+from app.room_registry import RoomRegistry
 from app.routes import metrics as metrics_route
 from app.routes import pages, rooms, ws
 from app.scheduler import Scheduler
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.scheduler = Scheduler(settings.scheduler_slice_ms)
+        await app.state.rooms.start()  # with Redis: connects, or the start-up fails loudly
         tasks = [asyncio.create_task(app.state.scheduler.run()),
                  asyncio.create_task(app.state.loop_lag.run())]
         # What start-up built (modules, the app, caches) lives as long as the process: move it
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.rooms.stop()
             gc.unfreeze()
             metrics.forget_this_process()
 
@@ -52,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url=None)
     app.state.settings = settings
     app.state.registry = SessionRegistry(settings)
-    app.state.rooms = RoomRegistry()
+    app.state.rooms = RoomRegistry(broker=make_broker(settings.redis_url))
     app.state.loop_lag = LoopLagMonitor()
     app.state.started = time.monotonic()
     app.include_router(pages.router)

@@ -113,11 +113,11 @@ def exposition() -> tuple[bytes, str]:
     if not MULTIPROCESS:
         return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
 def forget_this_process() -> None:
     """At a worker's shutdown: take its live gauges (sessions, rooms) out of the sums."""
     if MULTIPROCESS:
-        multiprocess.mark_process_dead(os.getpid())
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]  # unannotated

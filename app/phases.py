@@ -105,7 +105,7 @@ def explain(session: TrainingSession, cmd: Explain) -> None:
                             f"index: must be below {len(t.y_train)}", "index")
     x, target = t.F_train[cmd.index], t.Y_train[cmd.index]
     with np.errstate(all="ignore"):
-        result = explain_example(t.net, x, target, t.config.loss)
+        result = explain_example(t.net, x, target, t.config.chosen_loss)
     message = {
         "type": "explanation", "index": cmd.index, "x": x.tolist(),
         "target": target.tolist(), "loss": json_values.num(result["loss"]),

@@ -48,8 +48,10 @@ class RaceMode:
         return first
 
     def clear_losses(self) -> None:
-        for buf in (*self._steps, *self._losses):
-            buf.clear()
+        for steps in self._steps:
+            steps.clear()
+        for losses in self._losses:
+            losses.clear()
 
     def frame_extra(self, grid_size: int) -> Any:
         """``FrameBuilder.build``'s ``extra``: every lane's metrics, losses and heatmap."""

@@ -4,8 +4,8 @@ close, leave, polls and the teacher's view."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import (
@@ -17,10 +17,17 @@ from app.protocol.commands import (
     View,
     Vote,
 )
+from app.room_relay import RemoteRoom
 from app.rooms import MAX_FOLLOWERS, Room, RoomError
+from engine.snapshot import restore as restore_trainer
 
 if TYPE_CHECKING:
     from app.connection import Connection
+    from app.room_registry import RoomRegistry
+    from engine.trainer import Trainer
+
+
+T = TypeVar("T")
 
 
 def _error(message: str, field: str | None = None) -> ProtocolError:
@@ -71,13 +78,56 @@ def _become_teacher(conn: Connection, room: Room) -> None:
 def room_join(conn: Connection, cmd: RoomJoin) -> None:
     if conn.role == "teacher":
         raise _error("close your own room (room_close) before joining another", "code")
+    rooms = _rooms(conn)
+    room = rooms.find_here(cmd.code)
+    if room is not None:
+        _follow(conn, room)
+    elif rooms.broker.shared:  # owned by another process, perhaps: ask the directory
+        _answer_later(conn, cmd, _find_elsewhere(rooms, cmd.code), lambda room: _follow(conn, room))
+    else:
+        try:
+            rooms.get(cmd.code)
+        except RoomError as exc:
+            raise _error(str(exc), "code") from None
+
+
+async def _find_elsewhere(rooms: RoomRegistry, code: str) -> Room:
     try:
-        room = _rooms(conn).get(cmd.code)
+        return await rooms.find(code)
     except RoomError as exc:
         raise _error(str(exc), "code") from None
+
+
+def _answer_later(conn: Connection, cmd: Command, wait: Awaitable[T],
+                  then: Callable[[T], None]) -> None:
+    """A command that waits on another process: ``then(await wait)`` answers it (or the error
+    does) when the answer comes, echoing the command's id; meanwhile the connection goes on."""
+
+    async def answer() -> None:
+        try:
+            result = await wait
+            with conn.session.answering(cmd.id):
+                then(result)
+        except ProtocolError as exc:
+            exc.id = cmd.id
+            conn.session.outbox.append(exc.to_message())
+        except TimeoutError:
+            conn.session.outbox.append(ProtocolError(
+                ErrorCode.ROOM, f"{cmd.type}: the room's server did not answer", None,
+                cmd.id).to_message())
+        conn.wake_sender()
+
+    _rooms(conn).in_background(answer())
+
+
+def _follow(conn: Connection, room: Room) -> None:
+    if conn.session.closed:  # the connection ended while the room was looked up
+        return
+    if conn.role == "teacher":  # opened a room of its own meanwhile
+        raise _error("close your own room (room_close) before joining another", "code")
     if room.closed:
         raise _error(f"room {room.code} is closed", "code")
-    if len(room.followers) >= MAX_FOLLOWERS:
+    if room.follower_count() >= MAX_FOLLOWERS:
         raise _error(f"room {room.code} is full ({MAX_FOLLOWERS} students)", "code")
     leave_room(conn)
     conn.session.hold()
@@ -86,14 +136,18 @@ def room_join(conn: Connection, cmd: RoomJoin) -> None:
     room.followers[conn.id] = conn
     conn.session.say(_room_message(conn, room))
     room.welcome(conn)
-    _tell_teacher(room, room.state_message())
+    _followers_changed(conn, room)
 
 
 def room_resume(conn: Connection, cmd: RoomResume) -> None:
+    rooms = _rooms(conn)
     try:
-        room = _rooms(conn).get(cmd.code)
+        room = rooms.get(cmd.code)
     except RoomError as exc:
-        raise _error(str(exc), "code") from None
+        if not rooms.broker.shared:
+            raise _error(str(exc), "code") from None
+        _answer_later(conn, cmd, _held_elsewhere(rooms, cmd.code), lambda _: None)
+        return
     if not secrets.compare_digest(room.token, cmd.teacher_token):
         raise _error("that is not this room's teacher token", "teacher_token")
     if room.away_since is None:
@@ -118,11 +172,37 @@ def room_resume(conn: Connection, cmd: RoomResume) -> None:
     session.outbox.append(session.ready_message())  # followers already have it
 
 
+async def _held_elsewhere(rooms: RoomRegistry, code: str) -> None:
+    """Why a teacher cannot resume here a room this process does not hold (always raises)."""
+    if await rooms.broker.get_room(code.strip().upper()) is None:
+        raise _error(f"no room {code!r} is open; check the code", "code")
+    raise _error(f"room {code.strip().upper()} is held by another server process; a teacher "
+                 "can come back only to that one (its followers keep the last state until "
+                 "the grace period ends)", "code")
+
+
 def room_copy(conn: Connection, cmd: Command) -> None:
     room = conn.room
     if conn.role != "student" or room is None:
         raise _error("room_copy: only a student following a room can take a copy")
-    trainer = room.session.trainer.copy()
+    if isinstance(room, RemoteRoom):  # the run is in another process: its snapshot comes here
+        _answer_later(conn, cmd, room.request_snapshot(),
+                      lambda state: _copy_from_snapshot(conn, room, state))
+        return
+    assert room.session is not None
+    _take_copy(conn, room, room.session.trainer.copy())
+
+
+def _copy_from_snapshot(conn: Connection, room: RemoteRoom, state: dict[str, Any]) -> None:
+    try:
+        trainer = restore_trainer(state)
+    except ValueError as exc:
+        raise _error(f"room_copy: the room's snapshot was refused: {exc}") from None
+    if conn.room is room and conn.role == "student":  # still following
+        _take_copy(conn, room, trainer)
+
+
+def _take_copy(conn: Connection, room: Room, trainer: Trainer) -> None:
     leave_room(conn)
     session = conn.session
     conn.app_state.scheduler.add(session)
@@ -161,7 +241,7 @@ def leave_room(conn: Connection, dropped: bool = False) -> None:
         return
     if conn.role == "student":
         room.followers.pop(conn.id, None)
-        _tell_teacher(room, room.state_message())
+        _followers_changed(conn, room)
     elif conn.role == "teacher" and dropped and not room.closed:
         room.away_since = room.clock()
         room.teacher_wake = None
@@ -192,7 +272,10 @@ def vote(conn: Connection, cmd: Vote) -> None:
         raise _error("you have already voted in this poll", "poll")
     poll.votes[conn.id] = cmd.option
     conn.session.say({"type": "voted", "poll": poll.id, "option": cmd.option})
-    _tell_teacher(room, poll.results())
+    if isinstance(room, RemoteRoom):  # counted by the room's own process
+        room.send_vote(conn.id, poll.id, cmd.option)
+    else:
+        room.tell_teacher(poll.results())
 
 
 def poll_close(conn: Connection, cmd: Command) -> None:
@@ -210,11 +293,13 @@ def view(conn: Connection, cmd: View) -> None:
     room.set_view(cmd.view)
 
 
-def _tell_teacher(room: Room, message: dict[str, Any]) -> None:
-    if room.away_since is None and not room.closed:
-        room.session.outbox.append(message)
-        if room.teacher_wake is not None:
-            room.teacher_wake()
+def _followers_changed(conn: Connection, room: Room) -> None:
+    if isinstance(room, RemoteRoom):
+        room.report_followers()
+        if not room.followers:
+            _rooms(conn).forget(room)
+    else:
+        room.tell_teacher(room.state_message())
 
 
 ROOM_HANDLERS: dict[str, Callable[[Connection, Any], None]] = {

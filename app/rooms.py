@@ -5,20 +5,22 @@ sender) and the same bytes go to every follower; its JSON messages are serialise
 are read only; a student can take a private copy of the run. When the teacher's connection drops,
 the room waits ``GRACE_S`` for the teacher to come back (``room_resume`` with the token) and
 followers keep the last state meanwhile.
+
+This module is one process's view. With a shared broker (Redis), the room's ``relay``
+(app/room_relay.py) carries the same frame bytes and texts to other processes, where a
+``RemoteRoom`` fans them out to the followers there with this same code.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from app import metrics
-
 if TYPE_CHECKING:
+    from app.room_relay import OwnerRelay
     from app.session import TrainingSession
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud from a projector
@@ -44,7 +46,8 @@ class Poll:
     id: int
     question: str
     options: list[str]
-    votes: dict[int, int] = field(default_factory=dict)  # follower id -> option index
+    # follower -> option index: a connection id here, "process:id" from another process
+    votes: dict[int | str, int] = field(default_factory=dict)
     open: bool = True
 
     def results(self) -> dict[str, Any]:
@@ -56,12 +59,15 @@ class Poll:
 
 
 class Room:
-    def __init__(self, code: str, session: TrainingSession, clock: Callable[[], float]) -> None:
+    def __init__(self, code: str, session: TrainingSession | None,
+                 clock: Callable[[], float]) -> None:
         self.code = code
         self.token = secrets.token_urlsafe(24)  # the teacher's secret; never in a join link
         self.session = session
         self.clock = clock
         self.followers: dict[int, Listener] = {}
+        self.remote_followers: dict[str, int] = {}  # other processes' follower counts
+        self.relay: OwnerRelay | None = None  # with a shared broker: to other processes
         self.frame: bytes | None = None
         self.seq = 0  # counts published frames; a follower sends when its seq is behind
         self.ready_text: str | None = None
@@ -77,6 +83,8 @@ class Room:
         """The teacher's newest frame: the same bytes for every follower (built once)."""
         self.frame = data
         self.seq += 1
+        if self.relay is not None:
+            self.relay.frame(data)  # once for all other processes
         for listener in self.followers.values():
             listener.wake_sender()
 
@@ -93,6 +101,8 @@ class Room:
         self.broadcast_text(_dumps(message))
 
     def broadcast_text(self, text: str) -> None:
+        if self.relay is not None:
+            self.relay.text(text)
         for listener in self.followers.values():
             listener.push_text(text)
             listener.wake_sender()
@@ -111,10 +121,20 @@ class Room:
     def state_message(self) -> dict[str, Any]:
         state = "closed" if self.closed else "teacher_away" if self.away_since else "live"
         out: dict[str, Any] = {"type": "room", "code": self.code, "state": state,
-                               "followers": len(self.followers)}
+                               "followers": self.follower_count()}
         if state == "teacher_away":
             out["grace_s"] = GRACE_S
         return out
+
+    def follower_count(self) -> int:
+        return len(self.followers) + sum(self.remote_followers.values())
+
+    def tell_teacher(self, message: dict[str, Any]) -> None:
+        """A message for the teacher only (follower counts, live poll results)."""
+        if self.away_since is None and not self.closed and self.session is not None:
+            self.session.outbox.append(message)
+            if self.teacher_wake is not None:
+                self.teacher_wake()
 
     # ---- polls -------------------------------------------------------------------------------
     def open_poll(self, question: str, options: list[str]) -> Poll:
@@ -133,49 +153,11 @@ class Room:
         self.broadcast_text(self.view_text)
 
 
-class RoomRegistry:
-    """Open rooms by code, in this process."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rooms: dict[str, Room] = {}
-        self.clock = clock
-
-    def open(self, session: TrainingSession) -> Room:
-        self.reap()
-        if len(self.rooms) >= MAX_ROOMS:
-            raise RoomError(f"this server has {MAX_ROOMS} rooms open; try again later")
-        code = _new_code(self.rooms)
-        room = self.rooms[code] = Room(code, session, self.clock)
-        metrics.record_room_opened()
-        return room
-
-    def get(self, code: str) -> Room:
-        self.reap()
-        room = self.rooms.get(code.strip().upper())
-        if room is None:
-            raise RoomError(f"no room {code!r} is open here; check the code")
-        return room
-
-    def close(self, room: Room) -> None:
-        if not room.closed:
-            room.closed = True
-            room.broadcast(room.state_message())
-            metrics.record_room_closed()
-        self.rooms.pop(room.code, None)
-
-    def reap(self) -> None:
-        """Close rooms whose teacher did not come back within the grace period."""
-        now = self.clock()
-        for room in list(self.rooms.values()):
-            if room.away_since is not None and now - room.away_since > GRACE_S:
-                self.close(room)
-
-
 class RoomError(Exception):
     """Unknown code, a full room or server, a closed room: an ``error`` with code ``room``."""
 
 
-def _new_code(taken: dict[str, Room]) -> str:
+def new_code(taken: dict[str, Room]) -> str:
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if code not in taken:

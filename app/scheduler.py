@@ -20,6 +20,7 @@ import logging
 import time
 
 from app import metrics
+from app.cpu_share import OVER_SHARE, fair_share, shares_by_address
 from app.session import TrainingSession
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,19 @@ class Scheduler:
         self._wake = asyncio.Event()
         self.steps_total = 0
         self.other_s = 0.0  # per round: what the loop did besides training (frames, I/O)
+        self.active = 1  # sessions that wanted CPU in the last round (for fair shares)
+        self.shares: dict[TrainingSession, float] = {}  # each busy session's share, last round
 
     def add(self, session: TrainingSession) -> None:
         self.sessions.add(session)
 
     def remove(self, session: TrainingSession) -> None:
         self.sessions.discard(session)
+        self.shares.pop(session, None)
+
+    def share_of(self, session: TrainingSession) -> float:
+        """The session's fair share of the loop (CPU seconds per second)."""
+        return self.shares.get(session) or fair_share(self.active)
 
     def wake(self) -> None:
         self._wake.set()
@@ -59,7 +67,16 @@ class Scheduler:
             budget = min(self.slice_s, max(MIN_SLICE_S, budget))
             worked, training_s = 0, 0.0
             round_start = time.perf_counter()
-            for session in busy:
+            self.active = len(busy)
+            now = time.perf_counter()
+            # Fair by cost: the loop is shared between client addresses, then between an
+            # address's sessions; a session over its share of CPU time (training and frames)
+            # sits out this round, unless every session is over (then all share what there is).
+            self.shares = dict(zip(busy, shares_by_address([s.client for s in busy]),
+                                   strict=True))
+            under = [s for s in busy
+                     if s.cpu.rate(now) <= OVER_SHARE * self.shares[s]] or busy
+            for session in under:
                 if not session.wants_cpu:  # paused or closed while we were away
                     continue
                 start = time.perf_counter()
@@ -69,7 +86,9 @@ class Scheduler:
                     log.exception("training slice failed; pausing that session")
                     session.fail("training stopped by an internal error; reset or reconfigure")
                     done = 0
-                training_s += time.perf_counter() - start
+                spent = time.perf_counter() - start
+                session.cpu.charge(spent, start + spent)
+                training_s += spent
                 worked += done
                 if done:
                     # Yield after every slice that trained: that session's sender (woken by the

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from app import lab_commands, metrics, phases, race_mode, snapshots
+from app.cpu_share import CpuAccount
 from app.engine_errors import engine_error
 from app.frames import FrameBuilder
 from app.health_watch import HealthWatch
@@ -48,7 +49,10 @@ MAX_LOSS_HISTORY = 4096  # batch losses kept between frames (a long `step`): the
 
 class TrainingSession:
     def __init__(self, settings: Settings, client: str = "?",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 trainer: Trainer | None = None) -> None:
+        """``trainer``: the run to start with (an exact copy of a prototype is cheaper than
+        building the default run afresh: a classroom connects all at once); default: built."""
         self.settings = settings
         self.clock = clock  # monotonic seconds; tests pass a fake one
         self.client = client
@@ -75,9 +79,12 @@ class TrainingSession:
         self._reply_id: str | int | None = None  # the id of the command being answered
         self._ack: str | int | None = None  # echoed by the next frame (the command's result)
         self._step_ack: str | int | None = None  # echoed once a pending `step` has finished
-        self.trainer = self._build({})
+        self.trainer = trainer if trainer is not None else self._build({})
+        if not hasattr(self, "_frames"):
+            self._frames = FrameBuilder(settings.grid_size, settings.neuron_grid_size)
         self._clear_path()
         self.health = HealthWatch(self.clock)
+        self.cpu = CpuAccount()  # training and frame building, for fair shares
 
     # ---- commands -------------------------------------------------------------------------
     def apply(self, cmd: Command) -> None:

@@ -13,7 +13,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import fields
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.dataclasses import dataclass
@@ -38,6 +38,14 @@ def _addresses(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
+def _redis_url(value: str) -> str:
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"{value!r} is not a Redis URL (redis://, rediss:// or unix://), "
+                         "nor empty")
+    return value
+
+
+RedisUrl = Annotated[str, AfterValidator(_redis_url)]
 CommaList = Annotated[tuple[str, ...], BeforeValidator(_comma_separated)]
 AddressList = Annotated[CommaList, AfterValidator(_addresses)]
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
@@ -59,6 +67,9 @@ class Settings:
     header_timeout_s: float = Field(10.0, gt=0, description="a connection must send a whole "
                                     "request head (a page request or a websocket upgrade) "
                                     "within this long, or it is closed")
+    redis_url: RedisUrl = Field("", description="Redis for rooms across workers and machines "
+                           "(redis://host:6379/0): a room opened on one process can be joined "
+                           "from any other; empty keeps rooms inside this process")
     log_level: LogLevel = Field("info", description="how much the server logs")
     log_format: Literal["text", "json"] = Field("text", description="log lines as text or as "
                                                 "one JSON object each")
@@ -123,7 +134,9 @@ def setting_names() -> list[str]:
 
 
 def field_info(name: str) -> FieldInfo:
-    return Settings.__pydantic_fields__[name]
+    fields_by_name: dict[str, FieldInfo] = cast(Any, Settings).__pydantic_fields__  # untyped
+    info = fields_by_name[name]
+    return info
 
 
 def env_name(name: str) -> str:
@@ -156,14 +169,15 @@ def check(name: str, value: Any, source: str | None = None) -> Any:
 def allowed(name: str) -> str:
     """What setting ``name`` accepts, in words: 'a number from 1 to 60', 'one of: text, json'."""
     info = field_info(name)
-    kind = info.annotation
+    kind: Any = info.annotation
     choices = getattr(kind, "__args__", ()) if getattr(kind, "__origin__", None) is Literal \
         else ()
     if choices:
         return "one of: " + ", ".join(choices)
     if kind == tuple[str, ...]:
         return "a comma-separated list"
-    noun = {int: "an integer", float: "a number", str: "text"}.get(kind, str(kind))
+    nouns: dict[Any, str] = {int: "an integer", float: "a number", str: "text"}
+    noun = nouns.get(kind, str(kind))
     bounds = {op: getattr(m, attr) for m in info.metadata  # Field(ge=..): annotated_types.Ge
               for attr, op in _BOUNDS if getattr(m, attr, None) is not None}
     if ">=" in bounds and "<=" in bounds:

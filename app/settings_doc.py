@@ -16,7 +16,8 @@ def markdown_table() -> str:
     rows = ["| variable | flag | default | allowed | meaning |", "|---|---|---|---|---|"]
     for name in setting_names():
         value = default(name)
-        shown = ",".join(value) or "(none)" if isinstance(value, tuple) else value
+        shown = ",".join(value) if isinstance(value, tuple) else value
+        shown = "(none)" if shown == "" else shown
         description = (field_info(name).description or "").replace("|", "\\|")
         rows.append(f"| `{env_name(name)}` | `{flag_name(name)}` | `{shown}` | {allowed(name)} "
                     f"| {description} |")

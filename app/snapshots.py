@@ -28,8 +28,9 @@ def restore(session: TrainingSession, cmd: Restore) -> None:
     """A new run (like ``configure``) in exactly the snapshot's state: ``ready``, then a frame."""
 
     def within_caps(config: dict[str, Any]) -> None:
-        TrainingConfig(**{k: tuple(v) if isinstance(v, list) else v
-                          for k, v in config.items()}).normalized(session.limits)
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in config.items()}
+        TrainingConfig(**values).normalized(session.limits)
 
     try:
         trainer = restore_trainer(cmd.snapshot, check_config=within_caps)

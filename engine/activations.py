@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Array = np.ndarray
+from engine.arrays import Array
 
 LEAKY_RELU_SLOPE = 0.01  # torch.nn.LeakyReLU default negative_slope
 ELU_ALPHA = 1.0  # torch.nn.ELU default alpha

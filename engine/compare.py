@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.losses import get_loss
 from engine.network import MLP
 from engine.optimizers import Optimizer, make_optimizer
@@ -34,8 +35,6 @@ from engine.trace import PhaseError
 if TYPE_CHECKING:
     from engine.config import TrainingConfig
     from engine.trainer import Trainer
-
-Array = np.ndarray
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ def compare_updates(trainer: Trainer) -> dict[str, Any]:
     pending = trainer.pending
     if pending is None or pending.phase != "backward":
         raise PhaseError("compare_updates: needs a step after backward (the gradient to apply)")
-    grads, params = pending.grad_flat, trainer.net.flat
+    (_, grads, _), params = pending.gradients(), trainer.net.flat
     lr = trainer.config.learning_rate
     running = running_kind(trainer.config)
     shadows = trainer.shadows
@@ -158,7 +157,7 @@ def compare_updates(trainer: Trainer) -> dict[str, Any]:
 def _evaluator(trainer: Trainer, scratch: MLP, X_batch: Array, Y_batch: Array) -> Any:
     """flat (P,) -> {"batch_loss", "train_loss", "penalty"} evaluated on ``scratch``."""
     cfg = trainer.config
-    loss = get_loss(cfg.loss)
+    loss = get_loss(cfg.chosen_loss)
     reg = get_regularizer(cfg.regularization)
     n_weights, n_train = scratch.n_weights, len(trainer.y_train)
 

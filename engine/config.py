@@ -8,13 +8,15 @@ classification -> bce, several classes -> cross_entropy, regression -> mse.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from engine.datasets import DATASETS
 from engine.optimizers import make_optimizer
 from engine.schema import ALL, AUTO, ENGINE_LIMITS, SETTINGS, Limits, check_value
+
+_T = TypeVar("_T")
 
 
 def _default(key: str) -> Any:
@@ -54,7 +56,7 @@ class TrainingConfig:
         for key in ("samples", "loss", "output_activation"):
             if values[key] is None:
                 values[key] = AUTO
-        checked = {}
+        checked: dict[str, Any] = {}
         for key, value in values.items():
             if key == "samples" and value == AUTO:
                 checked[key] = AUTO
@@ -78,9 +80,29 @@ class TrainingConfig:
                        batch_size=None if checked["batch_size"] == ALL else checked["batch_size"])
         return replace(self, **checked)
 
+    # A normalized config (every Trainer's) has these chosen; the properties say so to the type
+    # checker and fail loudly on a config that skipped normalized().
+    @property
+    def chosen_samples(self) -> int:
+        return _chosen("samples", self.samples)
+
+    @property
+    def chosen_loss(self) -> str:
+        return _chosen("loss", self.loss)
+
+    @property
+    def chosen_output_activation(self) -> str:
+        return _chosen("output_activation", self.output_activation)
+
     def output_size(self) -> int:
         spec = DATASETS[self.dataset]
         return spec.n_classes if self.loss == "cross_entropy" else 1
+
+
+def _chosen(key: str, value: _T | None) -> _T:
+    if value is None:
+        raise ValueError(f"{key}: not chosen yet; normalized() chooses it")
+    return value
 
 
 def _default_loss(kind: str, n_classes: int) -> str:
@@ -105,8 +127,15 @@ def _check_hyper(optimizer: str, lr: float, hyper: object) -> None:
     try:
         make_optimizer(optimizer, [np.zeros(1)], lr=lr, **hyper)
     except ValueError as exc:
-        # "Invalid momentum: ..." -> field hyper.momentum, so the page can point at the control
-        words = str(exc).split(" ", 2)
-        name = words[1].rstrip(":") if len(words) > 1 and words[0] == "Invalid" else ""
-        field_name = f"hyper.{name}" if name.isidentifier() else "hyper"
-        raise ValueError(f"{field_name}: {exc}") from None
+        raise hyper_error(exc) from None
+
+
+def hyper_error(exc: ValueError) -> ValueError:
+    """The optimizer's "Invalid momentum: ..." under the field it names (hyper.momentum, or
+    learning_rate for lr), so the page can point at the control."""
+    words = str(exc).split(" ", 2)
+    name = words[1].rstrip(":") if len(words) > 1 and words[0] == "Invalid" else ""
+    if name == "lr":
+        return ValueError(f"learning_rate: {exc}")
+    field_name = f"hyper.{name}" if name.isidentifier() else "hyper"
+    return ValueError(f"{field_name}: {exc}")

@@ -29,6 +29,7 @@ MIN_TRAIN_RATIO = 0.1
 MAX_TRAIN_RATIO = 0.9
 
 DatasetFn = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+DatasetKind = Literal["classification", "regression"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class DatasetSpec:
 
     name: str
     label: str
-    kind: Literal["classification", "regression"]
+    kind: DatasetKind
     n_classes: int
     default_samples: int
     generate: DatasetFn
@@ -234,7 +235,8 @@ def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndar
 
 # --- registry and entry points --------------------------------------------------------------
 
-_C, _R = "classification", "regression"
+_C: DatasetKind = "classification"
+_R: DatasetKind = "regression"
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (

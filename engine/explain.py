@@ -10,10 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.losses import get_loss
 from engine.network import MLP
-
-Array = np.ndarray
 
 
 def explain_example(net: MLP, x: Array, y: Any, loss: str) -> dict[str, Any]:

@@ -42,13 +42,15 @@ def parameter_index(trainer: Trainer, layer: int, from_: int | None, to: int | N
         b = net.biases[layer]
         if not 0 <= neuron < b.shape[0]:
             raise ValueError(f"neuron: layer {layer} has {b.shape[0]} neurons; got {neuron}")
-        return net.n_weights + sum(v.size for v in net.biases[:layer]) + neuron
+        bias_index: int = net.n_weights + sum(v.size for v in net.biases[:layer]) + neuron
+        return bias_index
     W = net.weights[layer]
     if from_ is None or not 0 <= from_ < W.shape[0]:
         raise ValueError(f"from: layer {layer} has {W.shape[0]} inputs; got {from_}")
     if to is None or not 0 <= to < W.shape[1]:
         raise ValueError(f"to: layer {layer} has {W.shape[1]} neurons; got {to}")
-    return sum(w.size for w in net.weights[:layer]) + from_ * W.shape[1] + to
+    weight_index: int = sum(w.size for w in net.weights[:layer]) + from_ * W.shape[1] + to
+    return weight_index
 
 
 def explain_parameter(trainer: Trainer, layer: int, from_: int | None = None,
@@ -72,7 +74,8 @@ def explain_parameter(trainer: Trainer, layer: int, from_: int | None = None,
         pending = run.backward()
     net = run.net
     B = len(pending.batch)
-    delta = pending.deltas[layer]  # (B, width): dL/dz of the batch-mean loss
+    deltas, grad_flat, _ = pending.gradients()
+    delta = deltas[layer]  # (B, width): dL/dz of the batch-mean loss
     if neuron is not None:
         per_example = B * delta[:, neuron]
     else:
@@ -85,7 +88,7 @@ def explain_parameter(trainer: Trainer, layer: int, from_: int | None = None,
         w = net.flat[index : index + 1]
         reg = float(cfg.regularization_rate * get_regularizer(cfg.regularization).grad(w)[0])
     with np.errstate(all="ignore"):
-        (update,) = run.optimizer.peek([pending.grad_flat])
+        (update,) = run.optimizer.peek([grad_flat])
     state = {name: float(v[index]) for name, v in run.optimizer.state[0].items()
              if isinstance(v, np.ndarray)}
     name = f"b[{layer}][{neuron}]" if neuron is not None else f"W[{layer}][{from_},{to}]"
@@ -93,7 +96,7 @@ def explain_parameter(trainer: Trainer, layer: int, from_: int | None = None,
         "parameter": name, "index": index, "value": float(net.flat[index]),
         "step": pending.step, "batch": pending.batch.copy(), "per_example": per_example,
         "data_gradient": float(per_example.mean()), "regularization": reg,
-        "gradient": float(pending.grad_flat[index]), "optimizer": cfg.optimizer,
+        "gradient": float(grad_flat[index]), "optimizer": cfg.optimizer,
         "formula": FORMULAS[cfg.optimizer], "hyper": {"lr": cfg.learning_rate, **cfg.hyper},
         "state": state, "optimizer_steps": run.optimizer.step_count,
         "update": float(update[index]),

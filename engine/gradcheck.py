@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.arrays import Array, BoolArray
 from engine.losses import get_loss
 from engine.network import MLP
 from engine.regularization import get_regularizer
@@ -32,7 +33,6 @@ from engine.regularization import get_regularizer
 if TYPE_CHECKING:
     from engine.trainer import Trainer
 
-Array = np.ndarray
 
 # Activations whose slope jumps at z = 0 (every other one has a continuous derivative).
 KINKED = frozenset({"relu", "leaky_relu"})
@@ -87,7 +87,9 @@ def _check(trainer: Trainer, index: int, name: str) -> GradCheck:
     net = trainer.net.copy()  # the run's network and its caches stay as they are
     with np.errstate(all="ignore"):
         net.forward(X)
-        net.backward(Y, cfg.loss, cfg.regularization, cfg.regularization_rate)
+        net.backward(Y, cfg.chosen_loss, cfg.regularization, cfg.regularization_rate)
+        if net.grad_flat is None:  # backward() always sets it; this tells the type checker
+            raise RuntimeError("backward() left no gradient")
         backprop = float(net.grad_flat[index])
         w = float(net.flat[index])
         h = H_SCALE * max(1.0, abs(w))
@@ -109,13 +111,13 @@ def _check(trainer: Trainer, index: int, name: str) -> GradCheck:
 
 
 def _loss(net: MLP, trainer: Trainer, index: int, value: float, X: Array, Y: Array
-          ) -> tuple[float, list[Array]]:
+          ) -> tuple[float, list[BoolArray]]:
     """The minimised loss with flat[index] = value, and which side of 0 every pre-activation of
     a kinked layer is on, (B, width) booleans per such layer."""
     cfg = trainer.config
     net.flat[index] = value
     net.forward(X)
-    data_loss = get_loss(cfg.loss).value_and_grad(net.activations[-1], Y)[0]
+    data_loss = get_loss(cfg.chosen_loss).value_and_grad(net.activations[-1], Y)[0]
     penalty = cfg.regularization_rate * get_regularizer(cfg.regularization).value(
         net.flat[: net.n_weights]
     )

@@ -7,13 +7,14 @@ sampled at its centre. One vectorised forward pass gives every neuron's map at o
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
+from engine.arrays import Array, FloatArray
 from engine.features import featurize
 from engine.network import MLP
 
-Array = np.ndarray
 DOMAIN = 6.0
 
 
@@ -29,19 +30,21 @@ def grid_points(n: int, domain: float = DOMAIN) -> Array:
 
 @lru_cache(maxsize=64)
 def grid_features(features: tuple[str, ...], n: int, domain: float = DOMAIN,
-                  dtype: type = np.float64) -> Array:
+                  dtype: type[np.floating[Any]] = np.float64) -> FloatArray:
     """Feature matrix of the grid, (n*n, d_in); cached because the page asks every frame."""
-    F = featurize(grid_points(n, domain), features).astype(dtype, copy=False)
+    F: FloatArray = featurize(grid_points(n, domain), features).astype(dtype, copy=False)
     F.flags.writeable = False
     return F
 
 
 def evaluate_grid(net: MLP, features: tuple[str, ...], n: int = 64,
-                  dtype: type = np.float64) -> list[Array]:
+                  dtype: type[np.floating[Any]] = np.float64) -> list[FloatArray]:
     """Every layer's activation over the grid: [(n, n, h1), ..., (n, n, d_out)].
 
     The last entry is the raw network output (logits for bce / cross_entropy). ``dtype``
     float32 is enough for a heatmap and its tanh costs a quarter of float64's.
     """
-    acts = net.forward_all(grid_features(tuple(features), n, dtype=dtype), dtype=dtype)
+    # A class is hashable, but mypy checks its instances' __hash__ (python/mypy#11470).
+    F = grid_features(tuple(features), n, dtype=dtype)  # type: ignore[arg-type]
+    acts = net.forward_all(F, dtype=dtype)
     return [a.reshape(n, n, a.shape[1]) for a in acts]

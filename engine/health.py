@@ -27,7 +27,6 @@ import numpy as np
 if TYPE_CHECKING:
     from engine.trainer import Trainer
 
-Array = np.ndarray
 
 SATURATED_SLOPE = 1e-3  # f'(z) below this on every point: saturated (tanh's peak is 1)
 # Activations with a truly flat region, where a unit dies; the others flatten only towards
@@ -57,7 +56,7 @@ def stopped_units(trainer: Trainer) -> dict[str, list[tuple[int, int]]]:
     found: dict[str, list[tuple[int, int]]] = {"dead": [], "saturated": [], "cut_off": []}
     with np.errstate(all="ignore"):
         net.forward(trainer.F_train)
-        net.backward(trainer.Y_train, cfg.loss)  # per-example deltas, (n, width) per layer
+        net.backward(trainer.Y_train, cfg.chosen_loss)  # per-example deltas, (n, width) per layer
         for layer, act in enumerate(net.hidden_activations):
             slope = np.abs(act.df(net.zs[layer], net.activations[layer])).max(axis=0)
             silent = ~np.any(net.deltas[layer] != 0, axis=0)  # exactly 0 on every point

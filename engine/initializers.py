@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-Array = np.ndarray
+from engine.arrays import Array
+
 Initializer = Callable[[int, int, np.random.Generator], tuple[Array, Array]]
 
 

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from engine.arrays import Array, IntArray
 from engine.optimizers import Optimizer, make_optimizer
 from engine.surface import Surface, check_point
 from engine.surfaces import SURFACES
 
-Array = np.ndarray
 MAX_STEPS = 100_000
 
 
@@ -49,7 +49,7 @@ class Trajectory:
     path: Array
     losses: Array
     grads: Array
-    examples_seen: Array | None
+    examples_seen: IntArray | None
     state: Mapping[str, Array]
     diverged_at: int | None
 
@@ -123,15 +123,17 @@ def _descend(
     opt: Optimizer,
     p: Array,
     steps: int,
-    next_batch: Callable[[], Array | None],
+    next_batch: Callable[[], IntArray | None],
     record_state: bool,
-) -> tuple[list[tuple[float, float]], list[Any], list[int], dict[str, Array]]:
+) -> tuple[list[tuple[float, float]], list[tuple[float, float] | Array], list[int],
+           dict[str, Array]]:
     """Up to ``steps`` updates of p in place, stopping after the first non-finite point.
 
     Returns the points visited (start included), the gradient given at each, the running count
     of examples seen (data surfaces) and the recorded optimizer state."""
     x, y = p.tolist()
-    points, grad_rows, seen = [(x, y)], [], [0]
+    points, seen = [(x, y)], [0]
+    grad_rows: list[tuple[float, float] | Array] = []  # (gx, gy) of a formula, (2,) of data
     states: dict[str, Array] = {}
     step, df, data = opt.step, surface.df, surface.data
     g = np.empty(2)
@@ -165,7 +167,8 @@ def _lookup(surface: Surface | str) -> Surface:
     return found
 
 
-def _batches(surface: Surface, batch_size: int | None, seed: int) -> Callable[[], Array | None]:
+def _batches(surface: Surface, batch_size: int | None, seed: int
+             ) -> Callable[[], IntArray | None]:
     """A function returning the next batch of example indices (None: all of them)."""
     data = surface.data
     if data is None:
@@ -185,7 +188,7 @@ def _batches(surface: Surface, batch_size: int | None, seed: int) -> Callable[[]
     order = np.arange(n)
     cursor = n
 
-    def next_batch() -> Array:
+    def next_batch() -> IntArray:
         nonlocal cursor
         if cursor >= n:  # a new pass over the examples, in a new order
             rng.shuffle(order)

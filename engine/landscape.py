@@ -24,14 +24,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.losses import get_loss
 from engine.network import MLP
 from engine.trainer import Trainer
 
-Array = np.ndarray
 MAX_SIZE = 201
 MAX_SPAN = 100.0
 CHUNK_BYTES = 16_000_000  # bound on one layer's arrays for a chunk of grid points
@@ -110,7 +111,8 @@ def _check_path(path: object, n_params: int) -> Array:
 def project(offsets: Array, d1: Array, d2: Array) -> Array:
     """offsets (T, P) -> (T, 2) coordinates (alpha, beta) minimising |offset - a d1 - b d2|."""
     D = np.column_stack([d1, d2])
-    return np.linalg.solve(D.T @ D, (offsets @ D).T).T
+    # float64 in, float64 out; NumPy's stubs only promise "some float"
+    return cast(Array, np.linalg.solve(D.T @ D, (offsets @ D).T).T)
 
 
 # ---- directions -----------------------------------------------------------------------------
@@ -168,7 +170,7 @@ def _batched_loss(trainer: Trainer) -> Callable[[Array, Array, Array, Array, Arr
     """(theta, d1, d2, a (G,), b (G,)) -> (G,) training losses at theta + a d1 + b d2."""
     net = trainer.net
     F, Y = trainer.F_train, trainer.Y_train
-    values = get_loss(trainer.config.loss).values
+    values = get_loss(trainer.config.chosen_loss).values
     fs = [None if act.name == "linear" else act.f for act in net.layer_activations]
     # bytes per grid point: one layer's activations and its stack of weights
     per_point = 8 * (len(F) * max(net.sizes) + max(W.size for W in net.weights))

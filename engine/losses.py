@@ -16,15 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.activations import sigmoid, sigmoid_from_exp
-
-Array = np.ndarray
+from engine.arrays import Array
 
 
 def softmax(logits: Array) -> Array:
     """Softmax over the last axis, shifted by the max so exp never overflows. logits: (..., K)."""
     shifted = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
+    probabilities: Array = e / e.sum(axis=-1, keepdims=True)
+    return probabilities
 
 
 def _mse(out: Array, Y: Array) -> tuple[float, Array]:
@@ -36,7 +36,8 @@ def _mse(out: Array, Y: Array) -> tuple[float, Array]:
 def _mse_values(out: Array, Y: Array) -> Array:
     n, k = out.shape[-2:]
     diff = out - Y
-    return np.einsum("...ij,...ij->...", diff, diff) / (n * k)
+    values: Array = np.einsum("...ij,...ij->...", diff, diff) / (n * k)
+    return values
 
 
 def _mse_predict(out: Array) -> Array:
@@ -59,7 +60,8 @@ def _bce(out: Array, Y: Array) -> tuple[float, Array]:
 
 def _bce_values(out: Array, Y: Array) -> Array:
     n, k = out.shape[-2:]
-    return _bce_terms(out, Y).sum(axis=(-2, -1)) / (n * k)
+    values: Array = _bce_terms(out, Y).sum(axis=(-2, -1)) / (n * k)
+    return values
 
 
 def _cross_entropy(out: Array, y: Array) -> tuple[float, Array]:
@@ -81,7 +83,8 @@ def _cross_entropy_values(out: Array, y: Array) -> Array:
     log_total = np.log(np.exp(shifted).sum(axis=-1))
     at_target = np.take_along_axis(shifted, np.broadcast_to(y[:, None], (*out.shape[:-1], 1)),
                                    axis=-1)[..., 0]
-    return -(at_target - log_total).sum(axis=-1) / n
+    values: Array = -(at_target - log_total).sum(axis=-1) / n
+    return values
 
 
 @dataclass(frozen=True)

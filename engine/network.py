@@ -10,16 +10,16 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS, Activation, get_activation
+from engine.arrays import Array, FloatArray
 from engine.initializers import get_initializer
 from engine.losses import LOSSES, get_loss
 from engine.regularization import get_regularizer
-
-Array = np.ndarray
 
 
 class MLP:
@@ -108,10 +108,17 @@ class MLP:
         self.inputs, self.zs, self.activations = X, zs, acts
         return a
 
-    def forward_all(self, X: Array, dtype: type | None = None) -> list[Array]:
+    @overload
+    def forward_all(self, X: Array, dtype: None = None) -> list[Array]: ...
+    @overload
+    def forward_all(self, X: FloatArray, dtype: type[np.floating[Any]]) -> list[FloatArray]: ...
+
+    def forward_all(self, X: npt.NDArray[Any], dtype: type[np.floating[Any]] | None = None
+                    ) -> list[npt.NDArray[Any]]:
         """X: (n, d_in) -> every layer's activation [(n, h1), ..., (n, d_out)]; no caching.
 
-        ``dtype`` (e.g. np.float32, for pictures) computes in that precision instead of float64.
+        ``dtype`` (e.g. np.float32, for pictures) computes in that precision instead of float64
+        (the activations are elementwise NumPy, so they keep the precision they are given).
         """
         a, acts = X, []
         for W, b, f in zip(self.weights, self.biases, self._fs, strict=True):
@@ -162,24 +169,37 @@ class MLP:
                  ) -> list[Array]:
         """The chain rule from the last layer's dL/dz (n, d_out) back to the input, at the last
         forward pass, plus the penalty's gradient: grads aligned with ``params`` (views of the
-        new ``self.grad_flat``). Sets ``self.deltas`` and ``self.penalty``."""
+        new ``self.grad_flat``). Sets ``self.deltas`` and ``self.penalty``.
+
+        Layer by layer, from the output back, with z = a_prev @ W + b and a = f(z):
+            dL/dW      = a_prev^T @ dL/dz      (dz/dW = a_prev)
+            dL/db      = sum over the batch of dL/dz      (dz/db = 1)
+            dL/da_prev = dL/dz @ W^T           (dz/da_prev = W)
+            dL/dz_prev = dL/da_prev * f'(z_prev)          (da/dz = f'(z), elementwise)
+        """
         grad_flat = np.empty(self.n_params)
         grads = [grad_flat[at] if shape is None else grad_flat[at].reshape(shape)
                  for at, shape in self._layout]
+        inputs = self.inputs
+        if inputs is None:
+            raise RuntimeError("backprop() needs a forward() first")
         zs, acts, back = self.zs, self.activations, self._back
         L = len(self.weights)
         deltas = [delta] * L
-        for layer in range(L - 1, 0, -1):
-            np.matmul(acts[layer - 1].T, delta, out=grads[2 * layer])
-            np.add.reduce(delta, axis=0, out=grads[2 * layer + 1])
-            deltas[layer] = delta
+        dL_dz = delta  # (n, fan_out) of the layer in hand, starting at the output
+        for layer in range(L - 1, -1, -1):
+            a_prev = acts[layer - 1] if layer else inputs  # dz/dW
+            dL_dW, dL_db = grads[2 * layer], grads[2 * layer + 1]
+            np.matmul(a_prev.T, dL_dz, out=dL_dW)
+            np.add.reduce(dL_dz, axis=0, out=dL_db)
+            deltas[layer] = dL_dz
+            if layer == 0:
+                break  # the inputs need no gradient
             W, df = back[layer - 1]
-            delta = delta @ W.T  # dL/da_{l-1}
+            dL_da = dL_dz @ W.T  # dL/da of the layer below
             if df is not None:
-                delta *= df(zs[layer - 1], acts[layer - 1])  # dL/dz_{l-1}
-        np.matmul(self.inputs.T, delta, out=grads[0])
-        np.add.reduce(delta, axis=0, out=grads[1])
-        deltas[0] = delta
+                dL_da *= df(zs[layer - 1], acts[layer - 1])  # times da/dz: now dL/dz
+            dL_dz = dL_da
         self.penalty = 0.0
         if regularization != "none":
             reg = get_regularizer(regularization)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-Array = np.ndarray
+from engine.arrays import Array
 
 
 def _lerp_(start: Array, end: Array, weight: float) -> None:

@@ -21,15 +21,14 @@ floating-point warnings (overflow when training diverges): that policy belongs t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
+from engine.arrays import Array
 from engine.optimizer_updates import adagrad_update, adam_update, rmsprop_update, sgd_update
-
-Array = np.ndarray
 
 
 @dataclass(frozen=True)
@@ -105,6 +104,9 @@ class Optimizer:
     STATE_BUFFERS: ClassVar[tuple[str, ...]] = ()  # present from the first step on
     OPTIONAL_BUFFERS: ClassVar[tuple[str, ...]] = ()  # present once an option has been on
     STATE_COUNTERS: ClassVar[tuple[str, ...]] = ()  # ints, present from the first step on
+    # The update rule, (param, grad, state, **hyperparameters) -> the update it applied; each
+    # rule names its own keyword-only hyperparameters, so the keywords stay open here.
+    _update: ClassVar[Callable[..., Array]]
 
     def __init__(self, params: Sequence[Array], **hyper: Any) -> None:
         self.params: list[Array] = list(params)
@@ -210,10 +212,6 @@ class Optimizer:
     def _bind(self, values: dict[str, Any]) -> None:
         """Precompute the keyword arguments of the update function (no lookups per step)."""
         self._kw = dict(values)
-
-    @staticmethod
-    def _update(param: Array, grad: Array, state: dict[str, Any], **kw: Any) -> Array:
-        raise NotImplementedError
 
 
 def copy_state(state: dict[str, Any]) -> dict[str, Any]:

@@ -26,10 +26,12 @@ step yet), "forward" or "backward" (a step in progress, ``trainer.pending`` hold
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.arrays import Array, IntArray
 from engine.trace import PendingStep, PhaseError, StepTrace
 
 if TYPE_CHECKING:
@@ -38,8 +40,6 @@ if TYPE_CHECKING:
     from engine.network import MLP
     from engine.optimizers import Optimizer
     from engine.trace import Divergence
-
-Array = np.ndarray
 
 PHASES = ("forward", "backward", "update")
 
@@ -59,11 +59,15 @@ class StepPhases:
     last_trace: StepTrace | None
     shadows: ShadowOptimizers | None
     _pending: PendingStep | None
-    _order: Array  # the batch order, reshuffled in place every pass
+    _order: IntArray  # the batch order, reshuffled in place every pass
     _cursor: int  # where the next batch starts in it
     _shuffle_rng: np.random.Generator
-    _everything: Array  # arange(n_train), the batch of batch gradient descent
+    _everything: IntArray  # arange(n_train), the batch of batch gradient descent
     _zeros: Array  # (P,) zeros, for the divergence check
+
+    if TYPE_CHECKING:  # Trainer's, called from here
+        def configure(self, **changes: Any) -> None: ...
+        def _explain_divergence(self, loss: float) -> Divergence: ...
 
     @property
     def phase(self) -> str | None:
@@ -128,9 +132,9 @@ class StepPhases:
     def pending_update(self) -> Array:
         """(P,) the update ``update()`` is about to apply, in the network's flat layout, computed
         on copies of the parameters and the optimizer state: nothing changes."""
-        p = self._expect("pending_update", "backward")
+        _, grad_flat, _ = self._expect("pending_update", "backward").gradients()
         with np.errstate(all="ignore"):
-            (update,) = self.optimizer.peek([p.grad_flat])
+            (update,) = self.optimizer.peek([grad_flat])
         return update
 
     def next_phase(self) -> str | None:
@@ -165,7 +169,7 @@ class StepPhases:
         if p is None:
             return
         self._cursor = p.cursor_before
-        if p.order_before is not None:
+        if p.order_before is not None and p.rng_before is not None:  # set together
             self._order[...] = p.order_before
             self._shuffle_rng.bit_generator.state = p.rng_before
         self._pending = None
@@ -181,7 +185,9 @@ class StepPhases:
         order, cursor, cfg = self._order, self._cursor, self.config
         n = len(order)
         B = n if cfg.batch_size is None else min(cfg.batch_size, n)
-        cursor_before, order_before, rng_before = cursor, None, None
+        cursor_before = cursor
+        order_before: IntArray | None = None
+        rng_before: Mapping[str, Any] | None = None
         if cursor >= n:  # a new pass over the training set
             if n > B:  # batch gradient descent needs no shuffle
                 order_before = order.copy()  # once a pass: what drop_step() needs
@@ -196,7 +202,7 @@ class StepPhases:
         self._cursor = cursor = cursor + B
         net = self.net
         net.forward(Xb)
-        loss, delta = net.loss_and_delta(Yb, cfg.loss)
+        loss, delta = net.loss_and_delta(Yb, cfg.chosen_loss)
         p = self._pending = PendingStep(
             "forward", self.step_count + 1, batch, Xb, Yb, loss, net.zs, net.activations,
             delta, cursor >= n, cursor_before, order_before, rng_before,
@@ -212,7 +218,8 @@ class StepPhases:
 
     def _update(self, p: PendingStep) -> StepTrace:
         net = self.net
-        (update,) = self.optimizer.step([p.grad_flat])
+        deltas, grad_flat, penalty = p.gradients()
+        (update,) = self.optimizer.step([grad_flat])
         # flat @ 0 is NaN exactly when some parameter is NaN or infinite (inf * 0 = NaN)
         diverged = not math.isfinite(p.loss) or math.isnan(net.flat @ self._zeros)
         self._pending = None
@@ -220,10 +227,10 @@ class StepPhases:
         if p.pass_complete:  # count the pass now, not at the next step
             self.epoch += 1
         if self.shadows is not None:
-            self.shadows.feed(p.grad_flat)
+            self.shadows.feed(grad_flat)
         trace = self.last_trace = StepTrace(
-            self.step_count, self.epoch, p.loss, p.penalty, p.batch, p.inputs, p.zs,
-            p.activations, p.deltas, p.grad_flat, update, net.weights, net.biases,
+            self.step_count, self.epoch, p.loss, penalty, p.batch, p.inputs, p.zs,
+            p.activations, deltas, grad_flat, update, net.weights, net.biases,
             net.n_weights, net.split,
         )
         if diverged:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Array = np.ndarray
+from engine.arrays import Array
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from engine.datasets import DATASETS
@@ -24,9 +24,11 @@ from engine.losses import LOSSES
 from engine.optimizers import OPTIMIZERS
 from engine.regularization import REGULARIZERS
 
-AUTO = "auto"  # loss / output_activation: chosen from the dataset
-ALL = "all"  # batch_size: the whole training set (batch gradient descent)
+AUTO: Final = "auto"  # loss / output_activation: chosen from the dataset
+ALL: Final = "all"  # batch_size: the whole training set (batch gradient descent)
 MAX_SEED = 2**32 - 1
+
+_B = TypeVar("_B")  # a bound: a number, or None for no bound
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class Setting:
         return "a map of the optimizer's hyperparameter names to values"
 
 
-def _resolve(bound: Any, limits: Limits) -> Any:
+def _resolve(bound: _B | Callable[[Limits], _B], limits: Limits) -> _B:
+    """A bound given as a value, or as a function of the host's limits."""
     return bound(limits) if callable(bound) else bound
 
 
@@ -181,7 +184,7 @@ def check_value(key: str, value: Any, limits: Limits = ENGINE_LIMITS) -> Any:
         return tuple(value)
     if s.kind == "widths":
         most = s.items_bound(limits)
-        if not isinstance(value, list | tuple) or len(value) > most:
+        if not isinstance(value, list | tuple) or (most is not None and len(value) > most):
             raise ValueError(f"{key}: must be {s.allowed(limits)}; got {_show(value)}")
         for i, width in enumerate(value):
             if not _is_int(width) or not lo <= width <= hi:

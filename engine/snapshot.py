@@ -39,18 +39,18 @@ import dataclasses
 import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from engine.arrays import Array, IntArray
 from engine.compare import ALTERNATIVES, ShadowOptimizers
 from engine.config import TrainingConfig
 from engine.optimizers import OPTIMIZERS, Optimizer
 from engine.trace import Divergence
 from engine.trainer import Trainer
-
-Array = np.ndarray
 
 FORMAT = "backprop-playground/snapshot"
 VERSION = 1
@@ -141,12 +141,13 @@ def restore(
 # ---- encoding ----------------------------------------------------------------------------------
 
 
-def _encode(a: Array, dtype: str) -> str:
+def _encode(a: Array | IntArray, dtype: str) -> str:
     return base64.b64encode(np.ascontiguousarray(a, dtype=dtype).tobytes()).decode("ascii")
 
 
-def _decode(field: str, value: Any, dtype: str, length: int) -> Array:
-    """base64 text -> (length,) array; the text's size is checked before it is decoded."""
+def _decode(field: str, value: Any, dtype: str, length: int) -> npt.NDArray[Any]:
+    """base64 text -> (length,) array of ``dtype``; the text's size is checked before it is
+    decoded."""
     size = np.dtype(dtype).itemsize * length
     if not isinstance(value, str) or len(value) != 4 * math.ceil(size / 3):
         raise ValueError(f"{field}: must be base64 of {length} little-endian {dtype[1:]} values "
@@ -165,7 +166,7 @@ def _state_to_json(state: dict[str, Any]) -> dict[str, Any]:
             for k, v in state.items()}
 
 
-def _rng_to_json(state: dict[str, Any]) -> dict[str, Any]:
+def _rng_to_json(state: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "bit_generator": state["bit_generator"],
         "state": format(state["state"]["state"], "x"),
@@ -270,7 +271,7 @@ def _state(field: str, value: Any, cls: type[Optimizer], P: int, steps: int, sou
     return state
 
 
-def _shuffle(value: Any, n: int) -> tuple[Array, int, dict[str, Any]]:
+def _shuffle(value: Any, n: int) -> tuple[IntArray, int, dict[str, Any]]:
     value = _dict("snapshot.shuffle", value, ("order", "cursor", "rng"))
     order = _decode("snapshot.shuffle.order", value["order"], "<i4", n).astype(np.int64)
     if not np.array_equal(np.sort(order), np.arange(n)):
@@ -289,7 +290,7 @@ def _shuffle(value: Any, n: int) -> tuple[Array, int, dict[str, Any]]:
         numbers[key] = int(text, 16)
     if numbers["inc"] % 2 == 0:
         raise ValueError("snapshot.shuffle.rng.inc: must be odd (PCG64's increment)")
-    state = {
+    state: dict[str, Any] = {
         "bit_generator": "PCG64",
         "state": numbers,
         "has_uint32": _int("snapshot.shuffle.rng.has_uint32", rng["has_uint32"], 0, 1),

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from engine.arrays import Array, IntArray
 from engine.losses import LOSSES
 from engine.optimizers import HyperSpec
 
-Array = np.ndarray
 XY = Any  # a float or an array: the surfaces' formulas accept either
 Window = tuple[tuple[float, float], tuple[float, float]]
 
@@ -43,7 +43,7 @@ class ExampleSet:
     def n(self) -> int:
         return len(self.x)
 
-    def loss_and_grad(self, p: Array, batch: Array | None = None) -> tuple[float, Array]:
+    def loss_and_grad(self, p: Array, batch: IntArray | None = None) -> tuple[float, Array]:
         """Mean loss over the examples ``batch`` (indices, (B,); None: all n) at p = (w, b),
         and its gradient (2,): the engine's loss, averaged over the batch as torch does."""
         x, y = (self.x, self.y) if batch is None else (self.x[batch], self.y[batch])

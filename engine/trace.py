@@ -8,12 +8,13 @@ step (``weights`` are the live parameters, so ratios use the weights after the u
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-Array = np.ndarray
+from engine.arrays import Array, IntArray
 
 
 @dataclass(slots=True)
@@ -22,7 +23,7 @@ class StepTrace:
     epoch: int  # full passes over the training set completed
     loss: float  # batch data loss before the update
     penalty: float  # regularization term (rate * penalty), reported beside the loss
-    batch: Array  # indices into the training set, (B,)
+    batch: IntArray  # indices into the training set, (B,)
     inputs: Array  # batch features, (B, d_in)
     zs: list[Array]  # pre-activations per layer, (B, width)
     activations: list[Array]  # activations per layer, (B, width)
@@ -86,7 +87,7 @@ class PendingStep:
 
     phase: str  # the last phase done: "forward" or "backward"
     step: int  # the number this step gets once applied (step_count + 1)
-    batch: Array  # indices into the training set, (B,)
+    batch: IntArray  # indices into the training set, (B,)
     inputs: Array  # batch features, (B, d_in)
     targets: Array  # what the loss compares with: (B, d_out), or (B,) class ids
     loss: float  # batch data loss at the current weights
@@ -95,8 +96,8 @@ class PendingStep:
     output_delta: Array  # dL/dz of the last layer, (B, d_out): where backprop starts
     pass_complete: bool  # this batch ends a pass over the training set
     cursor_before: int  # the batch position before the draw, to undo it
-    order_before: Array | None  # the batch order before the draw reshuffled it (None: no shuffle)
-    rng_before: dict | None  # the shuffle generator's state before that reshuffle
+    order_before: IntArray | None  # the order before the draw reshuffled it (None: no shuffle)
+    rng_before: Mapping[str, Any] | None  # the shuffle generator's state before that reshuffle
     # set by backward():
     deltas: list[Array] | None = None  # dL/dz per layer, (B, width)
     grad_flat: Array | None = None  # dL/dparams incl. the penalty's gradient, (P,)
@@ -106,3 +107,10 @@ class PendingStep:
     def outputs(self) -> Array:
         """The raw last-layer outputs, (B, d_out)."""
         return self.activations[-1]
+
+    def gradients(self) -> tuple[list[Array], Array, float]:
+        """(deltas, grad_flat, penalty) as backward() set them; PhaseError before it ran."""
+        deltas, grad_flat, penalty = self.deltas, self.grad_flat, self.penalty
+        if deltas is None or grad_flat is None or penalty is None:
+            raise PhaseError(f"step {self.step}: no gradients before backward()")
+        return deltas, grad_flat, penalty

@@ -10,12 +10,14 @@ A step can also be taken apart into its phases (``engine.phases``, which Trainer
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.config import TrainingConfig
+from engine.arrays import Array, IntArray
+from engine.config import TrainingConfig, hyper_error
 from engine.datasets import DATASETS, make_dataset, train_test_split
 from engine.features import featurize
 from engine.losses import get_loss
@@ -23,12 +25,11 @@ from engine.network import MLP
 from engine.optimizers import make_optimizer
 from engine.phases import StepPhases
 from engine.regularization import get_regularizer
+from engine.schema import ALL, check_value
 from engine.trace import Divergence, PendingStep, PhaseError, StepTrace
 
 if TYPE_CHECKING:
     from engine.compare import ShadowOptimizers
-
-Array = np.ndarray
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Trainer(StepPhases):
         self.spec = DATASETS[config.dataset]
         data_seq, self._init_seq, self._shuffle_seq = np.random.SeedSequence(config.seed).spawn(3)
         data_rng = np.random.default_rng(data_seq)
-        X, y = make_dataset(config.dataset, config.samples, config.noise, data_rng)
+        X, y = make_dataset(config.dataset, config.chosen_samples, config.noise, data_rng)
         self.X_train, self.y_train, self.X_test, self.y_test = train_test_split(
             X, y, config.train_ratio, data_rng
         )
@@ -71,7 +72,7 @@ class Trainer(StepPhases):
         self.net = MLP(
             sizes,
             activation=config.activation,
-            output_activation=config.output_activation,
+            output_activation=config.chosen_output_activation,
             init=config.init,
             seed=np.random.default_rng(self._init_seq),
         )
@@ -146,7 +147,7 @@ class Trainer(StepPhases):
             twin.shadows = self.shadows.copy()
         return twin
 
-    def shuffle_state(self) -> tuple[Array, int, dict[str, Any]]:
+    def shuffle_state(self) -> tuple[IntArray, int, Mapping[str, Any]]:
         """(batch order (n,), cursor, shuffle generator state) as before a half-done step's
         draw: the position from which the next step (or the half-done one, redone) draws."""
         order, cursor = self._order, self._cursor
@@ -154,11 +155,12 @@ class Trainer(StepPhases):
         p = self._pending
         if p is not None:
             cursor = p.cursor_before
-            if p.order_before is not None:
+            if p.order_before is not None and p.rng_before is not None:  # set together
                 order, rng_state = p.order_before, p.rng_before
         return order.copy(), cursor, rng_state
 
-    def set_shuffle_state(self, order: Array, cursor: int, rng_state: dict[str, Any]) -> None:
+    def set_shuffle_state(self, order: IntArray, cursor: int, rng_state: Mapping[str, Any]
+                          ) -> None:
         """Put the batch position back (values from ``shuffle_state``, checked by the caller);
         a half-done step is dropped first."""
         self.drop_step()
@@ -166,7 +168,7 @@ class Trainer(StepPhases):
         self._cursor = cursor
         self._shuffle_rng.bit_generator.state = rng_state
 
-    def current_batch(self) -> Array:
+    def current_batch(self) -> IntArray:
         """(B,) indices of the batch in play: the half-done step's, or else the one the next
         ``forward()`` will draw (found on a copy; nothing changes)."""
         p = self._pending if self._pending is not None else self.copy().forward()
@@ -191,11 +193,27 @@ class Trainer(StepPhases):
         if isinstance(betas, list | tuple) and len(betas) == 2:  # replaces beta1 and beta2
             hyper = {k: v for k, v in hyper.items() if k != "betas"}
             hyper["beta1"], hyper["beta2"] = betas
-        new = replace(self.config, **changes, hyper={**self.config.hyper, **hyper}).normalized()
-        self.optimizer.set_hyper(lr=new.learning_rate, **new.hyper)
+        # Validated once: the plain keys by their schema, then the learning rate and the
+        # hyperparameters by the optimizer's own set_hyper, which checks all before applying
+        # any. The optimizer holds them; the config reports what it holds.
+        if "batch_size" in changes and changes["batch_size"] is None:
+            changes["batch_size"] = ALL  # the engine's None: the whole training set
+        checked = {key: check_value(key, value) for key, value in changes.items()
+                   if key != "learning_rate"}
+        if checked.get("batch_size") == ALL:
+            checked["batch_size"] = None
+        lr = changes.get("learning_rate", self.config.learning_rate)
+        if "lr" in hyper:
+            raise ValueError("hyper: 'lr' is set by learning_rate, not in hyper")
+        try:
+            self.optimizer.set_hyper(lr=lr, **hyper)
+        except ValueError as exc:
+            raise hyper_error(exc) from None
+        new = replace(self.config, **checked, learning_rate=self.optimizer.hyper["lr"],
+                      hyper=_without_lr(self.optimizer.hyper))
         if any(getattr(new, k) != getattr(self.config, k) for k in STEP_KEYS):
             self.drop_step()
-        self.config = replace(new, hyper=_without_lr(self.optimizer.hyper))
+        self.config = new
 
     def set_learning_rate(self, lr: float) -> None:
         self.configure(learning_rate=lr)
@@ -229,23 +247,24 @@ class Trainer(StepPhases):
     def predict(self, F: Array) -> Array:
         """Features (n, d_in) -> what the loss predicts: a value or (class) probabilities."""
         out = self.net.forward_all(F)[-1]
-        return get_loss(self.config.loss).predict(out)
+        return get_loss(self.config.chosen_loss).predict(out)
 
     def _loss_and_accuracy(self, out: Array, Y: Array, y: Array) -> tuple[float, float | None]:
         """out: the raw outputs for these examples, (n, d_out)."""
         if len(y) == 0:
             return math.nan, None
         with np.errstate(all="ignore"):
-            loss, _ = get_loss(self.config.loss).value_and_grad(out, Y)
+            loss, _ = get_loss(self.config.chosen_loss).value_and_grad(out, Y)
         if self.spec.kind == "regression":
             return loss, None
         return loss, float(np.mean(self.classify(out) == y))
 
-    def classify(self, out: Array) -> Array:
+    def classify(self, out: Array) -> IntArray:
         """Raw outputs (n, d_out) -> predicted class per example (n,)."""
         cfg = self.config
         if cfg.loss == "cross_entropy":
-            return out.argmax(axis=1)
+            classes: IntArray = out.argmax(axis=1)
+            return classes
         threshold = 0.5 if cfg.output_activation == "sigmoid" else 0.0
         return (out[:, 0] > threshold).astype(np.int64)
 

@@ -38,14 +38,15 @@ class ProtocolError(Exception):
         self.code, self.message, self.field, self.id = code, message, field, id
 
     def to_message(self) -> dict[str, Any]:
-        out = {"type": "error", "code": str(self.code), "message": self.message,
-               "field": self.field}
+        out: dict[str, Any] = {"type": "error", "code": str(self.code),
+                               "message": self.message, "field": self.field}
         if self.id is not None:
             out["id"] = self.id
         return out
 
 
 class Command(Strict):
+    type: str  # each command narrows it to its own literal
     id: CommandId | None = None  # echoed by the answer; None only when omitted (null is refused)
 
 
@@ -403,7 +404,8 @@ def _refuse_null_and_huge(value: Any, path: str) -> None:
 
 def _valid_id(value: Any) -> str | int | None:
     try:
-        return TypeAdapter(CommandId).validate_python(value, strict=True)  # type: ignore[no-any-return]
+        checked: str | int = TypeAdapter(CommandId).validate_python(value, strict=True)
+        return checked
     except ValidationError:
         return None
 
@@ -446,9 +448,8 @@ def _from_validation(exc: ValidationError, limits: Limits,
 
 def _config_key(loc: tuple[Any, ...], prefix: tuple[str, ...]) -> str | None:
     at = len(prefix)
-    if len(loc) > at and isinstance(loc[at], str) and loc[at] in SETTINGS:
-        return loc[at]
-    return None
+    key = loc[at] if len(loc) > at else None
+    return key if isinstance(key, str) and key in SETTINGS else None
 
 
 def _short(value: Any) -> str:

@@ -28,16 +28,16 @@ class Strict(BaseModel):
 def _field_type(s: Setting, limits: Limits) -> Any:
     lo, hi = s.bounds(limits)
     if s.kind == "choice":
-        return Literal[s.choices]  # type: ignore[valid-type]
+        return Literal[s.choices]
     if s.kind == "int":
         return Annotated[int, Field(ge=lo, le=hi)]
     if s.kind == "float":
         return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
     if s.kind == "batch":
-        return Annotated[int, Field(ge=lo, le=hi)] | Literal[ALL]  # type: ignore[valid-type]
+        return Annotated[int, Field(ge=lo, le=hi)] | Literal[ALL]
     if s.kind == "names":
-        item = Literal[s.choices]  # type: ignore[valid-type]
-        return Annotated[list[item], Field(min_length=s.min_items,  # type: ignore[valid-type]
+        item: Any = Literal[s.choices]  # built at run time from the registry
+        return Annotated[list[item], Field(min_length=s.min_items,
                                            max_length=s.items_bound(limits))]
     if s.kind == "widths":
         return Annotated[list[Annotated[int, Field(ge=lo, le=hi)]],

@@ -36,7 +36,7 @@ def render(doc_text: str, limits: Limits) -> str:
 
 
 def main() -> None:
-    DOC.write_text(render(DOC.read_text(), engine_limits(Settings())))
+    DOC.write_text(render(DOC.read_text(), engine_limits(Settings.from_env({}))))
 
 
 if __name__ == "__main__":

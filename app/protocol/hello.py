@@ -5,7 +5,10 @@ The page builds its controls from this, so nothing is listed twice.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+import numpy as np
 
 from app.limits import engine_limits
 from app.protocol.codes import PROTOCOL_VERSION
@@ -13,7 +16,7 @@ from app.protocol.commands import MIN_STEPS_PER_SECOND
 from app.protocol.config_model import config_json_schema
 from app.settings import Settings
 from engine.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from engine.datasets import DATASETS
+from engine.datasets import DATASETS, make_dataset
 from engine.features import FEATURES
 from engine.initializers import INITIALIZER_LABELS
 from engine.losses import LOSSES
@@ -35,7 +38,7 @@ def hello_message(settings: Settings, defaults: dict[str, Any]) -> dict[str, Any
         "options": {
             "datasets": [
                 {"name": d.name, "label": d.label, "kind": d.kind, "n_classes": d.n_classes,
-                 "default_samples": d.default_samples}
+                 "default_samples": d.default_samples, "preview": _preview(d.name)}
                 for d in DATASETS.values()
             ],
             "features": [{"name": f.name, "label": f.label} for f in FEATURES.values()],
@@ -72,3 +75,15 @@ def hello_message(settings: Settings, defaults: dict[str, Any]) -> dict[str, Any
         "grid_size": s.grid_size,
         "neuron_grid_size": s.neuron_grid_size,
     }
+
+
+PREVIEW_POINTS = 60  # enough to recognise a dataset on its thumbnail
+
+
+@functools.cache
+def _preview(name: str) -> dict[str, Any]:
+    """A few of the dataset's own points (noise 0, a fixed seed): the page draws thumbnails
+    from the engine's data instead of generators of its own."""
+    X, y = make_dataset(name, PREVIEW_POINTS, 0.0, 7)
+    labels: list[Any] = y.tolist() if y.dtype.kind in "iu" else np.round(y, 3).tolist()
+    return {"x": np.round(X, 2).tolist(), "y": labels}

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.paths import TEMPLATES_DIR
 from app.protocol import PROTOCOL_VERSION
+from engine.surfaces import SURFACES, surface_params_json
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 router = APIRouter()
@@ -20,6 +21,15 @@ router = APIRouter()
 @router.get("/", response_class=HTMLResponse)
 async def index(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "index.html", {"title": "Backprop Playground"})
+
+
+@router.get("/lab", response_class=HTMLResponse)
+async def lab(request: Request) -> HTMLResponse:
+    """The gradient-descent lab: optimizers on two-parameter surfaces (static/js/lab/)."""
+    # The surfaces' parameter definitions go to the page as a data attribute (no inline script).
+    surfaces = [surface_params_json(name) for name in SURFACES]
+    return TEMPLATES.TemplateResponse(request, "lab.html", {"title": "Gradient-descent lab",
+                                                            "surfaces": surfaces})
 
 
 @router.get("/healthz")

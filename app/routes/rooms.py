@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import segno
@@ -20,6 +21,9 @@ async def room_qr(code: str, request: Request) -> Response:
         raise HTTPException(404, "not a room code")
     link = f"{str(request.base_url).rstrip('/')}/#room={code}"
     qr = segno.make(link, error="m")
-    svg = qr.svg_inline(scale=8, border=2, dark="#000", light="#fff")
+    # A standalone SVG (with xmlns): an <img> does not render segno's svg_inline.
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=8, border=2, dark="#000", light="#fff", xmldecl=False)
+    svg = out.getvalue()
     return Response(svg, media_type="image/svg+xml",
                     headers={"Cache-Control": "public, max-age=3600"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
@@ -15,6 +16,10 @@ from app.session import TrainingSession
 from app.settings import Settings
 
 router = APIRouter()
+
+
+def _dumps(message: dict[str, object]) -> str:
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)
 
 
 def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
@@ -41,9 +46,14 @@ async def training_socket(ws: WebSocket) -> None:
     if refusal:
         await ws.close(code=CloseCode.TRY_AGAIN_LATER, reason=refusal)
         return
-    session = TrainingSession(settings, client)
-    session.outbox.append(hello_message(settings, config_json(session.trainer)))
-    session.outbox.append(session.ready_message())
+    if getattr(state, "prototype", None) is None:  # what every connection starts with: once
+        first = TrainingSession(settings, client)
+        state.prototype = first.trainer
+        state.hello_text = _dumps(hello_message(settings, config_json(first.trainer)))
+        state.ready_text = _dumps(first.ready_message())
+    session = TrainingSession(settings, client, trainer=state.prototype.copy())
+    session.outbox.append(state.hello_text)
+    session.outbox.append(state.ready_text)
     session.frame_wanted = True
     state.registry.add(session)
     session.capacity_check = state.registry.growth_check(session)

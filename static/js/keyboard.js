@@ -1,10 +1,12 @@
 // Keyboard (and presentation clickers, which send the same keys):
 //   space  play / pause       right arrow  one step       r  reset       p  projector mode
-//   e  one epoch              x  one example, explained  (after an idle close: any key reconnects)
-//   n  the next phase of the step (forward, backward, update), held until the next press
+//   e  one epoch              x  one example, explained  n  the next phase of the step
+//   PageUp: play / pause (a clicker's "back")   (after an idle close: any key reconnects)
+// A focused slider, select or button does not eat these keys (classroom/keys.js).
 
 import { store, emit } from './store.js';
 import * as session from './session.js';
+import { isTyping } from './classroom/keys.js';
 
 export function initKeyboard() {
   document.addEventListener('keydown', (e) => {
@@ -16,13 +18,11 @@ export function initKeyboard() {
       session.retryNow();
       return;
     }
-    const t = e.target;
-    const tag = t?.tagName;
-    const typing = tag === 'INPUT' && !['checkbox', 'radio', 'button'].includes(t.type);
-    if (typing || tag === 'SELECT' || tag === 'TEXTAREA' || t?.isContentEditable) return;
+    if (isTyping(e.target)) return;
     switch (e.key) {
       case ' ':
       case 'Spacebar':
+      case 'PageUp':
         e.preventDefault();
         session.togglePlay();
         break;

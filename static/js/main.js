@@ -15,6 +15,8 @@ import { initKeyboard } from './keyboard.js';
 import { initPhase } from './views/phase.js';
 import { installDebugHook } from './debug.js';
 import { stylesheet } from './dom.js';
+import { initLandscape } from './views/landscape.js';
+import { initClassroom } from './classroom/index.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
 const HIDE_ALSO = { optimizer: ['hyper'] };
@@ -82,6 +84,8 @@ function main() {
   initPhase();
   initOnDemand();
   initKeyboard();
+  initLandscape(document.querySelector('[data-testid="landscape-button"]'));
+  initClassroom();
   on('ui', applyUi);
   // Every control a lesson link may hide (hide=...), by its data-ctl name.
   session.start([...new Set([...document.querySelectorAll('[data-ctl]')].map((el) => el.dataset.ctl))]);

@@ -10,6 +10,20 @@ import { hyperSpec } from './schema.js';
 
 let socket = null; // the connection (a resource; its state is in the store)
 
+/**
+ * Extension points for the classroom (static/js/classroom/*): messages this module does not
+ * know, what a (re)connection does instead of re-sending the configuration, and whether the
+ * URL hash is held (a student's #room=CODE, a lesson's link) rather than rewritten.
+ */
+export const hooks = {
+  firstHello: () => false,   // true: the hook answered the first hello (the link is not applied)
+  reconnected: () => false,  // true: the hook restored the run (no configure is re-sent)
+  holdHash: () => false,
+};
+const EXTRA_MESSAGES = new Map();
+/** Handle a server message type this module does not know (room, poll, snapshot, ...). */
+export function onServerMessage(type, fn) { EXTRA_MESSAGES.set(type, fn); }
+
 export function start(controls) {
   dispatch('ui', { controls });
   socket = createSocket({ onMessage, onFrame, onState: (c) => dispatch('connection', c) });
@@ -45,10 +59,11 @@ const ON_MESSAGE = {
   [MESSAGE.GRADCHECK]: (msg) => dispatch('answer', msg),
   [MESSAGE.HEALTH]: (msg) => dispatch('answer', msg),
   [MESSAGE.LEARNING_RATE_SUGGESTION]: (msg) => dispatch('answer', msg),
+  landscape: (msg) => emit('landscape', msg), // not the store's: views/landscape.js listens
 };
 
 function onMessage(msg) {
-  const handle = ON_MESSAGE[msg.type];
+  const handle = ON_MESSAGE[msg.type] ?? EXTRA_MESSAGES.get(msg.type);
   if (handle) handle(msg); else console.warn('unknown message from server', msg.type);
 }
 
@@ -64,7 +79,8 @@ function onHello(msg) {
   if (msg.protocol !== PROTOCOL_VERSION) {
     emit('toast', { title: 'Version mismatch', text: `The server speaks protocol ${msg.protocol}; this page speaks ${PROTOCOL_VERSION}. Reload the page.` });
   }
-  if (first) applyLink(false);
+  if (first) { if (!hooks.firstHello()) applyLink(false); }
+  else if (hooks.reconnected()) { if (store.speed !== null) setSpeed(store.speed); }
   else if (store.config) {
     // Reconnected: the same configuration again (and the same speed).
     send(COMMAND.CONFIGURE, { config: configToSend(store.config) });
@@ -101,11 +117,11 @@ function onError(msg) {
 }
 
 function onHashChange() {
-  if (store.hello && location.hash !== store.hash) applyLink(true);
+  if (store.hello && location.hash !== store.hash && !hooks.holdHash()) applyLink(true);
 }
 
 function writeHash() {
-  if (!store.config) return;
+  if (!store.config || hooks.holdHash()) return;
   const hash = encodeHash(store.config, store.explicit, store.ui, store.speed);
   dispatch('hash', hash);
   if (location.hash !== hash) window.history.replaceState(null, '', hash);
@@ -128,6 +144,9 @@ function cleanHyper(hyper, optimizer) {
 }
 
 // ---- actions --------------------------------------------------------------------------------
+
+/** Any command (the classroom's: room_open, vote, snapshot, restore, phase...). Returns its id. */
+export const command = (type, fields = {}, entry = {}) => send(type, fields, entry);
 
 /** Build a new run with some keys changed (network, data, optimizer...). */
 export function configure(changes) {
@@ -197,6 +216,10 @@ export function explain(index) {
 
 /** View toggles (edge mode, test points, log scale, projector): kept in the URL too. */
 export const setUi = (changes) => dispatch('ui', changes);
+
+/** A request whose answer only one view reads (the landscape): sent as is, no pending entry. */
+export const request = (command) => Boolean(socket?.isOpen() && socket.send(command));
+export const onLandscape = (fn) => on('landscape', fn);
 
 export function retryNow() { socket?.retryNow(); }
 

@@ -170,9 +170,10 @@ const REDUCERS = {
   },
 
   /** A command goes out: give it an id and remember what it asks for until it is answered. */
-  sent({ command, ...entry }) {
+  sent({ command, quiet, ...entry }) {
     command.id = store.nextId++;
     store.pending.set(command.id, { type: command.type, ...entry });
+    if (quiet) return []; // the page's own background command (a snapshot): the learner's error stays
     store.controlError = null;
     return ['sent', 'config', 'speed', 'status'];
   },
@@ -180,7 +181,7 @@ const REDUCERS = {
   ready(msg) {
     const s = store;
     // The server's default run, built before our configure arrived, is not ours to show.
-    if (msg.id === undefined && pendingOf(C.CONFIGURE).length) return [];
+    if (msg.id === undefined && pendingOf(C.CONFIGURE, C.RESTORE).length) return [];
     commitKeys(answer(msg.id));
     s.ready = msg;
     s.run = msg.run;
@@ -330,6 +331,12 @@ const REDUCERS = {
 
   resumed() {
     store.resume = false;
+    return [];
+  },
+
+  /** A message of the classroom's (room, voted, snapshot...) answers command `id`: forget it. */
+  answered(id) {
+    if (id !== undefined) answer(id);
     return [];
   },
 };

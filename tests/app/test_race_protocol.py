@@ -61,7 +61,7 @@ def test_a_race_counts_one_session_per_lane() -> None:
     settings = Settings(max_sessions_per_client=3)
     with TestClient(create_app(settings)) as client, client.websocket_connect("/ws") as ws:
         session = Session(ws)
-        error = session.error(type="race", lanes=LANES + [LANES[0]])
+        error = session.error(type="race", lanes=[*LANES, LANES[0]])
         assert error["field"] == "lanes" and "too many sessions" in error["message"]
         session.send(type="race", lanes=LANES)
         session.json("ready")

@@ -189,3 +189,12 @@ def test_answers_echo_the_command_id(session: Session) -> None:
 def test_a_bad_id_is_an_error_naming_it(session: Session, bad_id: Any) -> None:
     error = session.error(type="step", id=bad_id)
     assert error["field"] == "id" and "id" not in error
+
+
+def test_dataset_thumbnails_are_the_engines_points(session: Session) -> None:
+    from engine.datasets import make_dataset
+
+    for spec in session.hello["options"]["datasets"]:
+        X, y = make_dataset(spec["name"], 60, 0.0, 7)
+        assert np.allclose(spec["preview"]["x"], X, atol=0.005)
+        assert np.allclose(spec["preview"]["y"], y, atol=0.0005)

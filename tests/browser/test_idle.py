@@ -1,5 +1,5 @@
 """An idle close (1001): the page does not reconnect by itself; it says why and waits for the
-learner, then restarts the run at step 0 with the same configuration."""
+learner, then restores the run it kept (a snapshot): the same configuration, the same step."""
 
 from __future__ import annotations
 
@@ -32,12 +32,12 @@ def wait_idle(page: Page) -> None:
     expect(notice).to_be_visible()
     # The server's reason, and what a reconnect does.
     expect(notice).to_contain_text("paused and silent")
-    expect(notice).to_contain_text("step 0 with the same configuration")
+    expect(notice).to_contain_text("goes on from where it was")
     expect(page.get_by_test_id("reconnect")).to_be_visible()
     expect(page.get_by_test_id("play")).to_be_disabled()
 
 
-def test_idle_close_waits_for_the_learner_then_restores_the_configuration(
+def test_idle_close_waits_for_the_learner_then_restores_the_trained_network(
         page: Page, idle_server: ServerProcess) -> None:
     open_app(page, idle_server, "#activation=relu&learning_rate=0.1&hidden=5,3")
     page.get_by_test_id("step").click()
@@ -56,7 +56,9 @@ def test_idle_close_waits_for_the_learner_then_restores_the_configuration(
     page.get_by_test_id("reconnect").click()
     wait_connected(page)
     expect(page.get_by_test_id("idle-notice")).to_be_hidden()
-    assert settled_step(page) == 0
+    expect(page.get_by_test_id("restored-notice")).to_contain_text("restored at step 1")
+    page.wait_for_function("() => window.__bpp.lastHeader.step === 1")
+    assert settled_step(page) == 1
     assert state(page)["config"] == config
     assert location_hash(page) == link
     assert page.evaluate(JS_SOCKET)["connections"] == 2
@@ -67,6 +69,7 @@ def test_idle_close_waits_for_the_learner_then_restores_the_configuration(
     page.evaluate("() => document.activeElement?.blur()")
     page.keyboard.press("PageDown")
     wait_connected(page)
-    assert settled_step(page) == 0
+    page.wait_for_function("() => window.__bpp.lastHeader.step === 1")
+    assert settled_step(page) == 1
     assert state(page)["config"] == config
     assert page.evaluate(JS_SOCKET)["connections"] == 3

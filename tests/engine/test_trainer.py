@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine import Trainer, TrainingConfig, evaluate_grid, explain_example
+from engine.optimizers import Optimizer
 
 N_TRAIN = 250  # circle: 500 points, half for training
 
@@ -284,3 +285,27 @@ def test_invalid_live_change_names_the_field_and_changes_nothing(method, args, f
     with pytest.raises(ValueError, match=rf"^{field}: "):
         getattr(t, method)(*args)
     assert t.config == before
+
+
+def test_a_live_change_goes_to_the_running_optimizer_alone(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    t = Trainer(optimizer="adam", learning_rate=0.01)
+    t.run(5)
+    optimizer, state = t.optimizer, {k: v.copy() for k, v in t.optimizer.state[0].items()
+                                     if isinstance(v, np.ndarray)}
+    built = []
+    original = Optimizer.__init__
+
+    def counting(self: Optimizer, *args: object, **kwargs: object) -> None:
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Optimizer, "__init__", counting)
+    t.configure(learning_rate=0.05, hyper={"eps": 1e-6})
+    with pytest.raises(ValueError, match=r"^hyper\.eps: "):
+        t.configure(learning_rate=0.2, hyper={"eps": -1.0})  # refused whole: lr stays 0.05
+    assert built == []  # no throwaway optimizer to validate with
+    assert t.optimizer is optimizer and t.optimizer.hyper["lr"] == 0.05
+    assert t.config.learning_rate == 0.05 and t.config.hyper["eps"] == 1e-6
+    for name, value in state.items():
+        assert np.array_equal(t.optimizer.state[0][name], value)

@@ -100,8 +100,8 @@ def test_the_compose_file_fits_the_nginx_config_and_the_image() -> None:
     assert ipaddress.ip_address(nginx_ip) in ipaddress.ip_network(subnet)
     env = app["environment"]
     assert env["BPP_FORWARDED_ALLOW_IPS"] == nginx_ip
-    # Every variable is a setting with an allowed value (BPP_REDIS_URL: the rooms' broker).
+    # Every variable is a setting with an allowed value; the rooms' broker is the Redis service.
     for name, value in env.items():
-        setting = name.removeprefix("BPP_").lower()
-        if name != "BPP_REDIS_URL":
-            check(setting, str(value), source=name)
+        check(name.removeprefix("BPP_").lower(), str(value), source=name)
+    assert env["BPP_REDIS_URL"].startswith("redis://redis:")
+    assert "redis" in compose["services"] and "redis" in app["depends_on"]

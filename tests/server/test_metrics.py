@@ -77,3 +77,17 @@ def test_metrics_follow_sessions_refusals_and_steps(start_server) -> None:
     after = eventually(server, "bpp_loop_lag_seconds_count", lambda v: v and v > 0)
     assert after["bpp_loop_lag_seconds_count"] > 0
     assert after['bpp_loop_lag_seconds_bucket{le="+Inf"}'] == after["bpp_loop_lag_seconds_count"]
+
+
+def test_a_label_takes_a_bounded_number_of_values() -> None:
+    """However many distinct command types reach record_command (a bug passing client text
+    through, say), the registry stops growing: later ones count as 'other'."""
+    from app import metrics
+
+    names = [f"bench-type-{i}" for i in range(metrics.MAX_LABEL_VALUES + 10)]
+    for name in names:
+        metrics.record_command(name)
+    labels = {sample.labels["type"] for family in metrics.COMMANDS.collect()
+              for sample in family.samples}
+    assert len(labels) <= metrics.MAX_LABEL_VALUES + 1
+    assert metrics.OTHER in labels

@@ -60,7 +60,8 @@ def test_same_origin_and_allowlisted_origins_get_a_session(server: ServerProcess
     run_async(run())
 
 
-@pytest.mark.parametrize("path", ["/", "/healthz", "/static/img/icon.svg", "/no-such-page"])
+@pytest.mark.parametrize("path", ["/", "/lab", "/healthz", "/static/img/icon.svg",
+                                  "/no-such-page"])
 def test_every_response_carries_strict_security_headers(server: ServerProcess, path: str) -> None:
     status, headers, _ = server.get(path)
     assert status == (404 if path == "/no-such-page" else 200)
@@ -75,9 +76,10 @@ def test_every_response_carries_strict_security_headers(server: ServerProcess, p
     assert headers["referrer-policy"] == "no-referrer"
 
 
-def test_the_page_needs_nothing_the_csp_forbids(server: ServerProcess) -> None:
+@pytest.mark.parametrize("path", ["/", "/lab"])
+def test_the_page_needs_nothing_the_csp_forbids(server: ServerProcess, path: str) -> None:
     """No inline script, no inline event handlers, no style attributes, nothing off-site."""
-    status, headers, body = server.get("/")
+    status, headers, body = server.get(path)
     assert status == 200 and headers["content-type"].startswith("text/html")
     html = body.decode()
     for script in re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.S | re.I):

@@ -49,6 +49,9 @@ def assert_usage_error(args: list[str], env: dict[str, str], names: str, says: s
     ([], {"BPP_MAX_SESSIONS": "lots"}, "BPP_MAX_SESSIONS", "an integer >= 1"),
     ([], {"BPP_LOG_FORMAT": "xml"}, "BPP_LOG_FORMAT", "one of: text, json"),
     ([], {"BPP_SCHEDULER_SLICE_MS": "0"}, "BPP_SCHEDULER_SLICE_MS", "a number > 0 and <= 50"),
+    (["--redis-url", "http://cache:6379"], {}, "--redis-url", "is not a Redis URL"),
+    # Nothing listens on port 1: the server says so instead of starting without its rooms' broker.
+    ([], {"BPP_REDIS_URL": "redis://127.0.0.1:1/0"}, "BPP_REDIS_URL", "cannot use Redis at"),
     # A good flag does not excuse a bad variable for another setting.
     (["--frame-rate", "20"], {"BPP_PORT": "80000"}, "BPP_PORT", "from 0 to 65535"),
 ])

@@ -183,8 +183,10 @@ function drawBatch(f) {
 
 function drawAxes() {
   const lw = lineScale();
-  ctx.fillStyle = 'rgba(0,0,0,0.55)';
-  ctx.font = `${10 * (lw > 1 ? 1.4 : 1)}px system-ui, sans-serif`;
+  // --canvas-small (classroom.css): the back row's size in projector mode.
+  const big = parseFloat(getComputedStyle(document.body).getPropertyValue('--canvas-small'));
+  ctx.fillStyle = big ? '#000' : 'rgba(0,0,0,0.55)';
+  ctx.font = `${big || 10 * (lw > 1 ? 1.4 : 1)}px system-ui, sans-serif`;
   ctx.textBaseline = 'bottom';
   const D = fmtTick(domain());
   ctx.fillText(`−${D}`, 3, size.h - 2);

@@ -382,7 +382,7 @@ function drawLossLabel(anim, lw) {
   const last = col[col.length - 1];
   const x = last.x; const y = last.y + last.s / 2 + 8;
   const text = `loss ${fmtLoss(store.frame.header.batch_loss)}`;
-  const fs = 13 * (lw > 1 ? 1.5 : 1);
+  const fs = parseFloat(getComputedStyle(document.body).getPropertyValue('--canvas-small')) || 13 * (lw > 1 ? 1.5 : 1);
   ctx.font = `600 ${fs}px system-ui, sans-serif`;
   const tw = ctx.measureText(text).width;
   const alpha = anim.phase === 'loss' ? Math.min(1, anim.t * 3) : 1 - anim.t;
