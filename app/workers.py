@@ -145,8 +145,22 @@ def serve_workers(settings: Settings) -> None:
 
 
 def _stop_when_supervisor_gone() -> None:
-    sys.stdin.buffer.read()  # returns at end-of-file: the supervisor has exited or was killed
+    # os.read, not sys.stdin: a daemon thread must not hold the buffered reader's lock when
+    # the interpreter exits (a fatal error). Returns b"" at end-of-file: the supervisor is gone.
+    while os.read(sys.stdin.fileno(), 4096):
+        pass
     os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _read_line(fd: int) -> bytes:
+    """One line from ``fd``, unbuffered: nothing after it is taken from the watcher thread."""
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            raise SystemExit("the supervisor sent no settings")
+        line += byte
+    return line
 
 
 def run_worker(listen_fd: int) -> None:
@@ -156,7 +170,7 @@ def run_worker(listen_fd: int) -> None:
     from app.cli import uvicorn_options
     from app.main import create_app
 
-    settings = SETTINGS_JSON.validate_json(sys.stdin.buffer.readline())
+    settings = SETTINGS_JSON.validate_json(_read_line(sys.stdin.fileno()))
     sock = socket.socket(fileno=listen_fd)
     threading.Thread(target=_stop_when_supervisor_gone, daemon=True).start()
     config = uvicorn.Config(create_app(settings), **uvicorn_options(settings))
