@@ -97,15 +97,26 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _serve(settings: Settings) -> None:
+    if settings.workers > 1:
+        from app.workers import serve_workers
+
+        serve_workers(settings)  # worker processes, each running uvicorn_options(settings)
+        return
     import uvicorn
 
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What every server process hands uvicorn besides the app and where to listen."""
     from app.http_transport import MAX_HEAD_BYTES, http_protocol
     from app.log_format import log_config
     from app.ws_transport import websocket_protocol
 
-    options: dict[str, Any] = dict(
-        host=settings.host,
-        port=settings.port,
+    return dict(
         http=http_protocol(settings.header_timeout_s),
         ws=websocket_protocol(settings.send_timeout_s),
         ws_per_message_deflate=False,
@@ -118,17 +129,6 @@ def _serve(settings: Settings) -> None:
         proxy_headers=False,  # the app trusts X-Forwarded-For itself (forwarded_allow_ips)
         server_header=False,
     )
-    if settings.workers > 1:
-        # Each worker process builds its app from the environment: hand the settings over.
-        for name in setting_names():
-            value = getattr(settings, name)
-            os.environ[env_name(name)] = ",".join(value) if isinstance(value, tuple) \
-                else str(value)
-        uvicorn.run("app.main:create_app", factory=True, workers=settings.workers, **options)
-    else:
-        from app.main import create_app
-
-        uvicorn.run(create_app(settings), **options)
 
 
 @contextlib.contextmanager

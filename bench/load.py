@@ -3,10 +3,12 @@
     python bench/load.py --clients 100 --duration 20
     python bench/load.py --clients 1 --frame-rate 60
     python bench/load.py --clients 50 --url ws://127.0.0.1:8000/ws --pid 1234
+    python bench/load.py --clients 200 --workers 2
 
 Starts the server itself (``python -m app`` on a free port, OPENBLAS_NUM_THREADS=1,
-BPP_FRAME_RATE=--frame-rate) unless ``--url`` points at a running one (``--pid`` then lets it
-read that server's memory). Each client reads hello/ready/frame, sends
+BPP_FRAME_RATE=--frame-rate, ``--workers N``) unless ``--url`` points at a running one (``--pid``
+then lets it read that server's memory). A server's memory and CPU are those of its process and
+its children (the workers), summed. Each client reads hello/ready/frame, sends
 ``{"type":"speed","steps_per_second":"max"}`` and ``{"type":"play"}``, and all clients then count
 frames over the same window. A client reads only the frame's length and, for the first and last
 frame of the window, its JSON header: the clients share the server's cores and must stay cheap.
@@ -94,13 +96,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, frame_rate: float, clients: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, frame_rate: float, clients: int, workers: int
+                 ) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BPP_")}
     env.update(OPENBLAS_NUM_THREADS="1", BPP_FRAME_RATE=str(frame_rate),
                BPP_MAX_SESSIONS=str(max(300, clients)),
                BPP_MAX_SESSIONS_PER_CLIENT=str(max(250, clients)))
     return subprocess.Popen([sys.executable, "-m", "app", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT, env=env)
+                             "--log-level", "warning", "--workers", str(workers)],
+                            cwd=ROOT, env=env)
 
 
 def get_json(url: str) -> dict[str, Any]:
@@ -108,31 +112,50 @@ def get_json(url: str) -> dict[str, Any]:
         return json.loads(r.read())
 
 
-def wait_healthy(base: str, timeout_s: float = 30.0) -> None:
+def wait_healthy(base: str, workers: int = 1, timeout_s: float = 60.0) -> None:
+    """Until ``workers`` different processes have answered /healthz: all of them serve."""
     deadline = time.monotonic() + timeout_s
+    answered: set[int] = set()
     while time.monotonic() < deadline:
         try:
-            get_json(base + "/healthz")
-            return
+            answered.add(get_json(base + "/healthz")["pid"])
+            if len(answered) >= workers:
+                return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit(f"{base}/healthz did not answer within {timeout_s} s")
+    raise SystemExit(f"{base}/healthz: {len(answered)} of {workers} workers answered "
+                     f"within {timeout_s} s")
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a supervisor's workers), from /proc (Linux)."""
+    tree = [pid]
+    for tid in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            for child in (tid / "children").read_text().split():
+                tree += process_tree(int(child))
+    return tree
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) / 1024
+    """(VmRSS, VmHWM) in MB of a process and its children, summed (the peaks' sum is an upper
+    bound of the tree's peak: the workers need not peak at the same moment)."""
+    values = {"VmRSS": 0.0, "VmHWM": 0.0}
+    for member in process_tree(pid):
+        for line in Path(f"/proc/{member}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in values:
+                values[key] += int(rest.split()[0]) / 1024
     return values["VmRSS"], values["VmHWM"]
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far, from /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its children, from /proc/<pid>/stat."""
+    total = 0
+    for member in process_tree(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_model() -> str:
@@ -218,6 +241,7 @@ async def run_load(url: str, base: str, pid: int | None, n: int, duration: float
         if i % 10 == 9:
             await asyncio.sleep(0.05)
     await gate.open.wait()
+    split = health_of_every_worker(base)["sessions_per_worker"]  # all connected, not yet counting
     loop = asyncio.get_running_loop()
     settle = 2.0  # let every session reach its pace before counting
     window[:] = [loop.time() + settle, loop.time() + settle + duration]
@@ -230,8 +254,9 @@ async def run_load(url: str, base: str, pid: int | None, n: int, duration: float
     await asyncio.gather(*tasks)
     stop.set()
     await poller
-    final = get_json(base + "/healthz")
+    final = health_of_every_worker(base)
     result = summarise(stats, duration, final, rss, pid)
+    result["sessions_per_worker"] = split
     result["client_cpu_percent"] = 100 * (time.process_time() - own_before) / duration
     if pid:
         server_cpu = cpu_seconds(pid) - server_before
@@ -240,6 +265,20 @@ async def run_load(url: str, base: str, pid: int | None, n: int, duration: float
         result["server_cpu_ms_per_frame"] = 1000 * server_cpu / frames if frames else 0.0
     result["load_average"] = [load_before, load_average()]
     return result
+
+
+def health_of_every_worker(base: str, attempts: int = 100) -> dict[str, Any]:
+    """/healthz, asked until no new worker answers for a while (the kernel picks one per
+    connection): the worst loop lag of any worker, and each worker's sessions."""
+    seen: dict[int, dict[str, Any]] = {}
+    quiet = 0
+    while quiet < 20 and attempts > 0:
+        health = get_json(base + "/healthz")
+        quiet = quiet + 1 if health["pid"] in seen else 0
+        seen[health["pid"]] = health
+        attempts -= 1
+    worst = max(seen.values(), key=lambda h: h["loop_lag_ms_p99"])
+    return {**worst, "sessions_per_worker": sorted(h["sessions"] for h in seen.values())}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -299,7 +338,8 @@ def report(r: dict[str, Any], bare: float, frame_rate: float) -> list[str]:
         f"p5 {r['steps_per_s_p5']:,.0f}; total {r['steps_per_s_total']:,.0f}; in-process "
         f"Trainer.step() loop {bare:,.0f} (session/loop {r['steps_per_s_median'] / bare:.2f})",
         f"loop lag p99 {r['loop_lag_p99_ms']:.1f} ms (max {r['loop_lag_max_ms']:.1f} ms; "
-        "the last 20 s)",
+        "the last 20 s; the worst worker)",
+        f"sessions per worker: {r['sessions_per_worker']}",
         f"bytes/frame median {r['frame_bytes_median']:,.0f}",
     ]
     if "rss_mb" in r:
@@ -331,6 +371,8 @@ def main() -> None:
                         help="BPP_FRAME_RATE of the server this script starts")
     parser.add_argument("--url", help="ws://host:port/ws of a running server (not started here)")
     parser.add_argument("--pid", type=int, help="with --url: the server's pid, for its memory")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="--workers of the server this script starts")
     parser.add_argument("--bare-seconds", type=float, default=3.0)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -341,17 +383,18 @@ def main() -> None:
         url, pid = args.url, args.pid
     else:
         port = free_port()
-        server = start_server(port, args.frame_rate, args.clients)
+        server = start_server(port, args.frame_rate, args.clients, args.workers)
         url, pid = f"ws://127.0.0.1:{port}/ws", server.pid
     base = url.replace("ws://", "http://").replace("wss://", "https://").rsplit("/ws", 1)[0]
     try:
-        wait_healthy(base)
+        wait_healthy(base, 1 if args.url else args.workers)
         result = asyncio.run(run_load(url, base, pid, args.clients, args.duration))
     finally:
         if server is not None:
             server.terminate()
             server.wait(15)
     result.update(bare_steps_per_s=bare, frame_rate=args.frame_rate, duration=args.duration,
+                  workers=args.workers,
                   machine=f"{cpu_model()}, {os.cpu_count()} cores, "
                           f"Python {platform.python_version()}")
     print(f"machine: {result['machine']}")
