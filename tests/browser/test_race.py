@@ -58,6 +58,9 @@ def test_three_lanes_race_and_differ_by_optimizer(page: Page, server: ServerProc
     assert all(lane["train"] not in ("–", "—") for lane in shown)
     assert shown[0]["train"] != shown[2]["train"]       # SGD and Adam took different steps
     assert shown[0]["heatmap"] != shown[2]["heatmap"]
+    # Settled after a step the page asks for no snapshot (a race has none): no refusal is shown.
+    page.wait_for_timeout(1_000)
+    expect(page.get_by_test_id("toast")).to_have_count(0)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "race-three-lanes.png"))
 
@@ -69,6 +72,8 @@ def test_identical_lanes_stay_identical_and_leaving_restores_the_page(
     page.get_by_test_id("race-remove").nth(2).click()
     page.get_by_test_id("race-hyper").nth(1).fill("0")    # lane 2: plain SGD, as lane 1
     expect(page.get_by_test_id("race-lane-edit")).to_have_count(2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "race-setup.png"))
     start_race(page, 2)
     step(page, 2)
     page.get_by_test_id("step-epoch").click()
@@ -85,3 +90,16 @@ def test_identical_lanes_stay_identical_and_leaving_restores_the_page(
     assert page.evaluate("() => window.__bpp.lastHeader.lanes") is None
     step(page, 1)
     assert page.evaluate("() => window.__bpp.lastHeader.lanes") is None
+
+
+def test_a_learning_rate_outside_the_schema_is_named_and_nothing_is_sent(
+        page: Page, server: ServerProcess) -> None:
+    open_app(page, server)
+    page.get_by_test_id("race-button").click()
+    page.get_by_test_id("race-lr").nth(1).fill("11")
+    page.get_by_test_id("race-start").click()
+    expect(page.get_by_test_id("race-message")).to_contain_text("Lane 2: the learning rate must be")
+    expect(page.get_by_test_id("race-button")).to_have_attribute("aria-pressed", "false")
+    page.get_by_test_id("race-lr").nth(1).fill("0.1")
+    start_race(page, 3)
+    expect(page.get_by_test_id("race-legend-entry").nth(1)).to_contain_text("lr 0.1")

@@ -40,7 +40,7 @@ export function initRace(button) {
   on('ready', () => {
     const lanes = racing();
     histories = lanes ? lanes.map(() => createHistory()) : [];
-    if (asked !== null && store.ready?.id === asked) asked = null;
+    if (asked !== null && store.ready?.id === asked) { asked = null; if (message) say(''); }
     button.setAttribute('aria-pressed', String(Boolean(lanes)));
     button.textContent = lanes ? `Racing (${lanes.length})` : 'Race optimizers';
     if (panel) show();
@@ -48,7 +48,7 @@ export function initRace(button) {
   on('frame', () => { if (addFrame()) invalidate('race'); });
   on('error', () => {
     const e = store.controlError;
-    if (panel && e && e.id === asked) { asked = null; say(`Refused: ${e.message}`); }
+    if (panel && e && e.id === asked) { asked = null; say(`Refused: ${e.message}`, true); }
   });
   on('ui', () => invalidate('race'));
   register('race', render);
@@ -65,7 +65,8 @@ function open() {
 
 function close() { panel.hidden = true; }
 
-function say(text) { message.textContent = text; }
+/** A line under the panel: progress, or (`problem`) why the race did not start. */
+function say(text, problem = false) { message.textContent = text; message.classList.toggle('problem', problem); }
 
 /** Lane `i`'s colour chip (set through CSSOM: the CSP allows no inline style attributes). */
 function swatch(i) {
@@ -141,11 +142,11 @@ function lanesToSend() {
   const lanes = [];
   for (const [i, lane] of form.entries()) {
     const learningRate = fromText(setting('learning_rate'), String(lane.learning_rate));
-    if (learningRate === undefined) { say(`Lane ${i + 1}: the learning rate must be from ${bounds(setting('learning_rate')).join(' to ')}.`); return null; }
+    if (learningRate === undefined) { say(`Lane ${i + 1}: the learning rate must be from ${bounds(setting('learning_rate')).join(' to ')}.`, true); return null; }
     const hyper = {};
     for (const [name, text] of Object.entries(lane.hyper)) {
       const v = fromText(hyperSpec(lane.optimizer)[name] ?? {}, String(text));
-      if (v === undefined) { say(`Lane ${i + 1}: ${name} is not allowed.`); return null; }
+      if (v === undefined) { say(`Lane ${i + 1}: ${name} is not allowed.`, true); return null; }
       hyper[name] = v;
     }
     lanes.push({ optimizer: lane.optimizer, learning_rate: learningRate, hyper });
@@ -158,6 +159,7 @@ function startRace() {
   if (!lanes) return;
   say('');
   asked = session.command(COMMAND.RACE, { lanes });
+  if (asked !== null) say('starting…');
 }
 
 /** Leave the race: the current configuration again, as one run. */
