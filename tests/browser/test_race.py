@@ -61,6 +61,13 @@ def test_three_lanes_race_and_differ_by_optimizer(page: Page, server: ServerProc
     # Settled after a step the page asks for no snapshot (a race has none): no refusal is shown.
     page.wait_for_timeout(1_000)
     expect(page.get_by_test_id("toast")).to_have_count(0)
+    # The page's Play drives the race too: every lane moves on.
+    page.get_by_test_id("play").click()
+    wait_number(page, "step-counter", ">=", 300, timeout_ms=30_000)
+    page.get_by_test_id("play").click()
+    settled_step(page)
+    later = lanes(page)
+    assert all(now["train"] != then["train"] for now, then in zip(later, shown, strict=True))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "race-three-lanes.png"))
 

@@ -224,7 +224,9 @@ function readoutAt(x) {
 
 function render() {
   if (!panel || panel.hidden || raceBox.hidden) return;
-  chart.render(histories.map((h, i) => ({ x: h.batch.col('step'), y: h.batch.col('loss'), color: RUN_COLORS[i], width: 1.5 })),
+  // Earlier lanes drawn wider, so that lanes on the same path show as stripes, not one line.
+  const n = histories.length;
+  chart.render(histories.map((h, i) => ({ x: h.batch.col('step'), y: h.batch.col('loss'), color: RUN_COLORS[i], width: 1.2 + 0.9 * (n - 1 - i) })),
     { log: store.ui.logScale, emptyText: { none: 'Step or play to start the race' } });
   const f = store.frame;
   const lanes = f?.header.lanes;
