@@ -257,9 +257,23 @@ function drawHeatmap(hm, f, i) {
   const ctx = hm.canvas.getContext('2d');
   ctx.imageSmoothingEnabled = !store.ui.discretize;
   ctx.drawImage(hm.surface.canvas, 0, 0, w, h);
+  const dots = trainingDots(w, h, hm.size.dpr || 1);
+  if (dots) ctx.drawImage(dots, 0, 0, w, h);
+}
+
+let dotsCache = { key: '', canvas: null };
+
+/** The training points at w x h CSS px, drawn once for every lane's heatmap (the same data). */
+function trainingDots(w, h, dpr) {
   const train = store.ready?.data?.train;
   const D = store.ready?.grid_domain;
-  if (!train || !D) return;
+  if (!train || !D) return null;
+  const key = `${w}x${h}@${dpr}|${store.run}`;
+  if (dotsCache.key === key) return dotsCache.canvas;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.lineWidth = 0.6; ctx.strokeStyle = '#fff';
   for (let k = 0; k < train.x.length; k++) {
     const [x1, x2] = train.x[k];
@@ -268,4 +282,6 @@ function drawHeatmap(hm, f, i) {
     ctx.fillStyle = pointColor(train.y[k], store.kind);
     ctx.fill(); ctx.stroke();
   }
+  dotsCache = { key, canvas };
+  return canvas;
 }
