@@ -88,6 +88,13 @@ def test_identical_lanes_stay_identical_and_leaving_restores_the_page(
     first, second = lanes(page)
     assert first == second
     assert first["train"] not in ("–", "—")
+    # Reset restarts every lane from the same initial weights: still a race, still identical.
+    page.get_by_test_id("reset").click()
+    expect(page.get_by_test_id("step-counter")).to_have_text("0")
+    settled_step(page)
+    expect(page.get_by_test_id("race-heatmap")).to_have_count(2)
+    first, second = lanes(page)
+    assert first == second
 
     page.get_by_test_id("race-leave").click()
     expect(page.get_by_test_id("race-start")).to_be_visible()
