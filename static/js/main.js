@@ -17,6 +17,7 @@ import { installDebugHook } from './debug.js';
 import { stylesheet } from './dom.js';
 import { initLandscape } from './views/landscape.js';
 import { initClassroom } from './classroom/index.js';
+import { initRace } from './views/race.js';
 
 // Hiding a control hides what belongs to it: the optimizer's hyperparameters go with it.
 const HIDE_ALSO = { optimizer: ['hyper'] };
@@ -86,6 +87,7 @@ function main() {
   initKeyboard();
   initLandscape(document.querySelector('[data-testid="landscape-button"]'));
   initClassroom();
+  initRace(document.querySelector('[data-testid="race-button"]'));
   on('ui', applyUi);
   // Every control a lesson link may hide (hide=...), by its data-ctl name.
   session.start([...new Set([...document.querySelectorAll('[data-ctl]')].map((el) => el.dataset.ctl))]);

@@ -21,6 +21,7 @@ const stepNow = () => store.frame?.header.step ?? 0;
 
 function ask() {
   if (!enabled() || !store.config || store.connection.state !== 'open' || restoring) return;
+  if (store.ready?.lanes) return; // a race has no snapshot (the server refuses it: in_race)
   if (stepNow() === askedAtStep) return;
   askedAtStep = stepNow();
   session.command('snapshot', {}, { quiet: true });
