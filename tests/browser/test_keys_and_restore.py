@@ -42,6 +42,8 @@ def test_clicker_keys_step_with_a_control_focused(page: Page, server: ServerProc
 def test_typing_in_a_text_field_keeps_its_keys(page: Page, server: ServerProcess) -> None:
     open_app(page, server)
     page.get_by_test_id("explain-open").click()
+    # the first explanation (of point 0) sets the field: type after it has come
+    expect(page.get_by_test_id("explain-formula")).not_to_be_empty()
     field = page.get_by_test_id("explain-index")
     field.fill("")
     field.type("12")
