@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,37 +23,42 @@ from engine.losses import get_loss
 from engine.trainer import Metrics, Trainer
 
 Array = np.ndarray
-EXPENSIVE_EVERY_S = 0.1  # full-data metrics and grids while training: ~every third frame
+NamedArray = tuple[str, Array, dict[str, Any]]  # a frame array: name, data, extra header fields
+Expensive = tuple[Metrics, list[NamedArray], int]  # metrics, grids, the step they are from
+EXPENSIVE_EVERY_FRAMES = 3  # full-data metrics and grids while training: every third frame
 
 class FrameBuilder:
-    def __init__(self, grid_size: int, neuron_grid_size: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
+    def __init__(self, grid_size: int, neuron_grid_size: int) -> None:
         # Neuron maps are every k-th cell of the output grid, starting mid-block, so they
         # sample exactly the centres of a neuron_grid_size grid when the sizes divide.
         self.stride = max(1, grid_size // neuron_grid_size)
         self.grid_size = grid_size
         self.neuron_grid_size = len(range(self.stride // 2, grid_size, self.stride))
-        self._cache: tuple[tuple[Any, ...], tuple[Metrics, list[Array], int]] | None = None
-        self._cached_at = 0.0
+        self._cache: tuple[tuple[Any, ...], Expensive] | None = None
+        self._reused = 0  # frames since the costly parts were computed
 
-    def _expensive(self, t: Trainer, fresh: bool) -> tuple[Metrics, list[Array], int]:
-        """The full-data metrics and the grid pass, the costly part of a frame: recomputed when
-        the parameters changed, but while training at most every ``EXPENSIVE_EVERY_S`` (the
-        cheap parts, losses and parameters, go in every frame). ``fresh``: always recompute
-        if anything changed (a paused run's frame answers a command: it must be exact)."""
+    def _expensive(self, t: Trainer, fresh: bool) -> Expensive:
+        """The full-data metrics and the grids (evaluated and quantised), the costly part of a
+        frame. While training they are recomputed every ``EXPENSIVE_EVERY_FRAMES``-th frame and
+        reused in between (the cheap parts, losses and parameters, go in every frame); ``fresh``
+        (a paused run's frame answers a command: it must be exact): whenever anything changed."""
         key = (id(t), t.step_count, t.net.flat.tobytes() if fresh else None)
-        now = self.clock()
         cached = self._cache
         if cached is not None and cached[0][0] == id(t):
             same = cached[0] == key or (not fresh and cached[0][1] == t.step_count)
-            if same or (not fresh and now - self._cached_at < EXPENSIVE_EVERY_S):
+            self._reused += 1
+            if same or (not fresh and self._reused < EXPENSIVE_EVERY_FRAMES):
                 return cached[1]
         # float32 is plenty for one byte per cell, and the grid pass is a large part of a frame
         acts = evaluate_grid(t.net, t.config.features, self.grid_size, dtype=np.float32)
-        value = (t.evaluate(), acts, t.step_count)
+        grids = [output_grid(t.config, acts[-1])]
+        k = self.stride
+        for layer, a in enumerate(acts):
+            sub = a[k // 2 :: k, k // 2 :: k]
+            grids.append((f"neuron_grid.{layer}", quantize(sub, -1, 1), {"lo": -1.0, "hi": 1.0}))
+        value = (t.evaluate(), grids, t.step_count)
         self._cache = ((id(t), t.step_count, t.net.flat.tobytes()), value)
-        self._cached_at = now
+        self._reused = 0
         return value
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
@@ -68,8 +72,8 @@ class FrameBuilder:
     def _build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
                losses: Array, run: int, ack: str | int | None,
                extra: Callable[[dict[str, Any], list[Any]], None] | None) -> bytes:
-        net, trace, cfg = t.net, t.last_trace, t.config
-        metrics, acts, measured_at = self._expensive(t, fresh=state != "running")
+        net, trace = t.net, t.last_trace
+        metrics, grids, measured_at = self._expensive(t, fresh=state != "running")
         header: dict[str, Any] = {
             "run": run,
             "step": t.step_count,
@@ -117,11 +121,7 @@ class FrameBuilder:
             arrays.append(("batch", batch.astype(np.int32), {}))
         arrays.append(("loss_steps", loss_steps.astype(np.int32), {}))
         arrays.append(("losses", losses.astype(np.float32), {}))
-        arrays.append(output_grid(cfg, acts[-1]))
-        k = self.stride
-        for layer, a in enumerate(acts):
-            sub = a[k // 2 :: k, k // 2 :: k]
-            arrays.append((f"neuron_grid.{layer}", quantize(sub, -1, 1), {"lo": -1.0, "hi": 1.0}))
+        arrays.extend(grids)
         if extra is not None:
             extra(header, arrays)
         return encode_frame(header, arrays)

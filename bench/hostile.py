@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=15.0)
     args = parser.parse_args()
     port = load.free_port()
-    server = load.start_server(port, 30.0, 40)
+    server = load.start_server(port, 30.0, 40, 1)
     url, base = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}"
     load.wait_healthy(base)
     try:

@@ -130,7 +130,7 @@ def main() -> None:
     server = None
     if args.url is None:
         port = load.free_port()
-        server = load.start_server(port, args.frame_rate, args.followers + 10)
+        server = load.start_server(port, args.frame_rate, args.followers + 10, 1)
         url, base, pid = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}", server.pid
         load.wait_healthy(base)
     else:
