@@ -5,7 +5,7 @@
     run = run_trajectory("linear_regression", "sgd", (-1, 1.5), 200, 0.1, batch_size=8)
     run.losses, run.examples_seen                                                # (201,) each
 
-Each step computes the gradient at the current point and calls ``Optimizer.step`` of the very
+Each step computes the gradient at the current point and applies the update rule of the very
 optimizer classes the playground's trainer uses (``engine.optimizers``), so a lab path is what
 torch.optim would take. On a data surface, ``batch_size`` picks batch (None: all examples),
 mini-batch or stochastic (1) descent; the batch order is seeded and reshuffled every pass, the
@@ -125,34 +125,36 @@ def _descend(
     steps: int,
     next_batch: Callable[[], IntArray | None],
     record_state: bool,
-) -> tuple[list[tuple[float, float]], list[tuple[float, float] | Array], list[int],
-           dict[str, Array]]:
-    """Up to ``steps`` updates of p in place, stopping after the first non-finite point.
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]], list[int], dict[str, Array]]:
+    """Up to ``steps`` updates from p, stopping after the first non-finite point.
 
-    Returns the points visited (start included), the gradient given at each, the running count
-    of examples seen (data surfaces) and the recorded optimizer state."""
+    The optimizer's own update rule steps each coordinate as a Python float (the rules are
+    element-wise and give a float the bits of an array element): several times cheaper than
+    ``opt.step`` on a two-element array. Returns the points visited (start included), the
+    gradient given at each, the running count of examples seen (data surfaces) and the
+    recorded optimizer state."""
     x, y = p.tolist()
     points, seen = [(x, y)], [0]
-    grad_rows: list[tuple[float, float] | Array] = []  # (gx, gy) of a formula, (2,) of data
+    grad_rows: list[tuple[float, float]] = []
     states: dict[str, Array] = {}
-    step, df, data = opt.step, surface.df, surface.data
-    g = np.empty(2)
+    rule = opt.update_rule()
+    state_x: dict[str, Any] = {}
+    state_y: dict[str, Any] = {}
+    df, data = surface.df, surface.data
     for t in range(1, steps + 1):
         if data is None:  # the gradient on Python floats: same bits as surface.grad, cheaper
             gx, gy = df(x, y)
-            g[0], g[1] = gx, gy
-            grad_rows.append((gx, gy))
-            step([g])
         else:
             batch = next_batch()
-            _, grad = data.loss_and_grad(p, batch)
-            grad_rows.append(grad)
+            _, grad = data.loss_and_grad(np.array([x, y]), batch)
+            gx, gy = grad.tolist()
             seen.append(seen[-1] + (data.n if batch is None else len(batch)))
-            step([grad])
-        x, y = p.tolist()
+        grad_rows.append((gx, gy))
+        x += rule(x, gx, state_x)
+        y += rule(y, gy, state_y)
         points.append((x, y))
         if record_state:
-            _record(states, opt.state[0], t, steps)
+            _record(states, state_x, state_y, t, steps)
         if not (math.isfinite(x) and math.isfinite(y)):
             break
     return points, grad_rows, seen, states
@@ -200,11 +202,13 @@ def _batches(surface: Surface, batch_size: int | None, seed: int
     return next_batch
 
 
-def _record(states: dict[str, Array], state: Mapping[str, Any], t: int, steps: int) -> None:
-    """Copy every vector in the optimizer's state into row t of its (steps + 1, 2) record."""
-    for name, value in state.items():
-        if isinstance(value, np.ndarray):
+def _record(states: dict[str, Array], state_x: Mapping[str, Any], state_y: Mapping[str, Any],
+            t: int, steps: int) -> None:
+    """Copy every buffer in the optimizer's state (one per coordinate) into row t of its
+    (steps + 1, 2) record; counters are not recorded."""
+    for name, value in state_x.items():
+        if isinstance(value, float):
             rows = states.get(name)
             if rows is None:
                 rows = states[name] = np.full((steps + 1, 2), np.nan)
-            rows[t] = value
+            rows[t] = value, state_y[name]

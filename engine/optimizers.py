@@ -104,7 +104,7 @@ class Optimizer:
     STATE_BUFFERS: ClassVar[tuple[str, ...]] = ()  # present from the first step on
     OPTIONAL_BUFFERS: ClassVar[tuple[str, ...]] = ()  # present once an option has been on
     STATE_COUNTERS: ClassVar[tuple[str, ...]] = ()  # ints, present from the first step on
-    # The update rule, (param, grad, state, **hyperparameters) -> the update it applied; each
+    # The update rule, (param, grad, state, **hyperparameters) -> the update to add; each
     # rule names its own keyword-only hyperparameters, so the keywords stay open here.
     _update: ClassVar[Callable[..., Array]]
 
@@ -145,25 +145,39 @@ class Optimizer:
         if len(grads) != len(self.params):  # checked up front so no param is half-updated
             raise ValueError(f"got {len(grads)} gradients for {len(self.params)} params")
         update, kw = self._update, self._kw
-        out = [
-            update(p, g, s, **kw) for p, g, s in zip(self.params, grads, self.state, strict=True)
-        ]
+        out = []
+        for p, g, s in zip(self.params, grads, self.state, strict=True):
+            u = update(p, g, s, **kw)
+            p += u
+            out.append(u)
         self.step_count += 1
         return out
 
     def peek(self, grads: Sequence[Array], params: Sequence[Array] | None = None) -> list[Array]:
-        """The updates ``step(grads)`` would return now, bit for bit, computed on copies of the
-        parameters and the state: nothing changes. ``params`` (default: the optimizer's own)
-        lets a caller ask what this optimizer's state would do at other parameters."""
+        """The updates ``step(grads)`` would return now, bit for bit, computed on a copy of the
+        state (the rules replace state entries, never change them in place): nothing changes.
+        ``params`` (default: the optimizer's own) lets a caller ask what this optimizer's state
+        would do at other parameters."""
         params = self.params if params is None else params
         if len(grads) != len(params) or len(params) != len(self.params):
             raise ValueError(f"got {len(grads)} gradients and {len(params)} params for "
                              f"{len(self.params)} params")
         update, kw = self._update, self._kw
         return [
-            update(p.copy(), g, copy_state(s), **kw)
-            for p, g, s in zip(params, grads, self.state, strict=True)
+            update(p, g, dict(s), **kw) for p, g, s in zip(params, grads, self.state, strict=True)
         ]
+
+    def update_rule(self) -> Callable[[Any, Any, dict[str, Any]], Any]:
+        """The update rule with this optimizer's hyperparameters bound: ``rule(param, grad,
+        state)`` returns the update for one parameter and advances ``state`` (a dict the caller
+        keeps per parameter, empty at first). A parameter may be a float64 array or a Python
+        float: the lab steps a point's coordinates as floats, with the bits of ``step``."""
+        update, kw = self._update, self._kw
+
+        def rule(param: Any, grad: Any, state: dict[str, Any]) -> Any:
+            return update(param, grad, state, **kw)  # cheaper per call than a partial
+
+        return rule
 
     def copy(self, params: Sequence[Array]) -> Optimizer:
         """The same optimizer (hyperparameters, state, step count) over ``params``; the copy's
