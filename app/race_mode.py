@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.engine_errors import engine_error
-from app.frames import output_grid
+from app.frames import NamedArray, output_grid
 from app.loss_history import thin
 from app.protocol.codes import ErrorCode
 from app.protocol.commands import Command, ProtocolError, StartRace
 from engine.grid import evaluate_grid
 from engine.race import Race
 from engine.trace import StepTrace
+from engine.trainer import Trainer
 
 if TYPE_CHECKING:
     from app.session import TrainingSession
@@ -32,6 +33,8 @@ class RaceMode:
         self.race = race
         self._steps: list[list[int]] = [[] for _ in race.lanes]
         self._losses: list[list[float]] = [[] for _ in race.lanes]
+        # each lane's (metrics, heatmap), measured at the frame that last recomputed lane 0's
+        self._measured: list[tuple[dict[str, Any], NamedArray]] = []
 
     @property
     def lanes(self) -> int:
@@ -54,26 +57,40 @@ class RaceMode:
             losses.clear()
 
     def frame_extra(self, grid_size: int) -> Any:
-        """``FrameBuilder.build``'s ``extra``: every lane's metrics, losses and heatmap."""
+        """``FrameBuilder.build``'s ``extra``: every lane's metrics, losses and heatmap.
+
+        The lanes' full-data metrics and heatmaps, the costly part, follow the frame's own
+        budget: recomputed when the frame recomputed lane 0's (its ``metrics_step`` is its
+        ``step``), reused in between; each lane's ``metrics_step`` says which step they are from.
+        The losses, cheap, go in every frame."""
         def extra(header: dict[str, Any], arrays: list[Any]) -> None:
+            described = self.race.describe()
+            reuse = header["metrics_step"] != header["step"] and len(self._measured) == self.lanes
+            if not reuse:
+                self._measured = [self._measure(t, grid_size) for t in self.race.lanes]
             lanes = []
             for i, t in enumerate(self.race.lanes):
-                m = t.evaluate()
-                lanes.append({
-                    **self.race.describe()[i], "step": t.step_count,
-                    "train_loss": _num(m.train_loss), "test_loss": _num(m.test_loss),
-                    "train_accuracy": m.train_accuracy, "test_accuracy": m.test_accuracy,
-                    "diverged": t.divergence is not None,
-                })
+                metrics, grid = self._measured[i]
+                lanes.append({**described[i], "step": t.step_count, **metrics,
+                              "diverged": t.divergence is not None})
                 steps, losses = thin(self._steps[i], self._losses[i], MAX_LOSS_POINTS)
                 arrays.append((f"lane.{i}.loss_steps", steps.astype(np.int32), {}))
                 arrays.append((f"lane.{i}.losses", losses.astype(np.float32), {}))
-                out = evaluate_grid(t.net, t.config.features, grid_size, dtype=np.float32)[-1]
-                name, grid, lo_hi = output_grid(t.config, out)
-                arrays.append((f"lane.{i}.{name}", grid, lo_hi))
+                name, values, lo_hi = grid
+                arrays.append((f"lane.{i}.{name}", values, lo_hi))
             header["lanes"] = lanes
             self.clear_losses()
         return extra
+
+    @staticmethod
+    def _measure(t: Trainer, grid_size: int) -> tuple[dict[str, Any], NamedArray]:
+        """One lane's full-data metrics (header fields) and output heatmap, now."""
+        m = t.evaluate()
+        metrics = {"metrics_step": t.step_count,
+                   "train_loss": _num(m.train_loss), "test_loss": _num(m.test_loss),
+                   "train_accuracy": m.train_accuracy, "test_accuracy": m.test_accuracy}
+        out = evaluate_grid(t.net, t.config.features, grid_size, dtype=np.float32)[-1]
+        return metrics, output_grid(t.config, out)
 
 
 def _num(x: float) -> float | None:

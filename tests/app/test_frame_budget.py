@@ -1,6 +1,6 @@
 """Frames on a budget: while training, the costly full-data metrics and grids are recomputed every
-few frames and reused in between (the frame says from which step); a frame that answers a
-command is always exact."""
+few frames and reused in between (the frame says from which step), a race's lanes with them; a
+frame that answers a command is always exact."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import numpy as np
 
 from app.frames import EXPENSIVE_EVERY_FRAMES, FrameBuilder
 from app.protocol import decode_frame
+from app.race_mode import RaceMode
 from engine import Trainer
+from engine.race import Race
 
 EMPTY = (np.zeros(0, np.int32), np.zeros(0))
 
@@ -44,3 +46,33 @@ def test_a_paused_frame_is_always_exact() -> None:
     t.net.weights[0][0, 0] += 0.5  # an edited weight, same step: recomputed too
     edited = _frame(builder, t, "paused")
     assert edited["train_loss"] == t.evaluate().train_loss != frame["train_loss"]
+
+
+def test_race_lanes_follow_the_frames_budget() -> None:
+    race = Race(Trainer().config, [{"optimizer": "sgd", "learning_rate": 0.03},
+                                   {"optimizer": "adam", "learning_rate": 0.01}])
+    mode, builder, lane0 = RaceMode(race), FrameBuilder(48, 16), race.lanes[0]
+
+    def frame(state: str) -> dict:
+        return decode_frame(builder.build(lane0, state, 500.0, *EMPTY,
+                                          extra=mode.frame_extra(48)))
+
+    for _ in range(5):
+        mode.step()
+    first = frame("running")
+    for k in range(1, EXPENSIVE_EVERY_FRAMES):
+        for _ in range(5):
+            mode.step()
+        reused = frame("running")
+        for i, lane in enumerate(reused["lanes"]):
+            assert lane["step"] == 5 + 5 * k and lane["metrics_step"] == 5
+            assert lane["train_loss"] == first["lanes"][i]["train_loss"]
+            assert np.array_equal(reused[f"lane.{i}.output_grid"], first[f"lane.{i}.output_grid"])
+            assert len(reused[f"lane.{i}.losses"]) == 5  # the losses are every frame's own
+    mode.step()
+    again = frame("running")
+    for i, lane in enumerate(again["lanes"]):
+        assert lane["metrics_step"] == lane["step"] == again["metrics_step"]
+        assert lane["train_loss"] == race.lanes[i].evaluate().train_loss
+    paused = frame("paused")
+    assert [lane["metrics_step"] for lane in paused["lanes"]] == [paused["step"]] * 2
