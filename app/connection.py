@@ -17,6 +17,7 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import WebSocket
@@ -31,6 +32,7 @@ from app.room_commands import ROOM_HANDLERS
 from app.rooms import Room
 from app.session import TrainingSession
 from app.settings import Settings
+from app.ws_transport import PREPARED_FRAMES
 
 log = logging.getLogger(__name__)
 MAX_OUTBOX = 512  # JSON messages waiting for a client that does not read: then it is dropped
@@ -48,6 +50,9 @@ class Connection:
         self.room: Room | None = None
         self.sent_seq = 0  # as a student: the room's last frame this connection sent
         self._wake = asyncio.Event()
+        self._sending = True  # the sender task is at work (not waiting to be woken)
+        prepared = ws.scope.get("extensions", {}).get(PREPARED_FRAMES)
+        self._write_prepared: Callable[[bytes], bool] | None = prepared and prepared["write"]
         self._suggesting: asyncio.Task[None] | None = None
         self.attach(session)
 
@@ -59,7 +64,19 @@ class Connection:
 
     def wake_sender(self) -> None:
         self._wake.set()
-        self.app_state.scheduler.wake()
+        if self.role != "student":  # a follower's session does not train
+            self.app_state.scheduler.wake()
+
+    def take_frame(self, seq: int, frame: bytes, wire: bytes) -> None:
+        """A room's new frame (as a follower). Written at once when nothing is queued before it
+        and the sender is idle: no task switch, no framing, the room's one framing for all
+        (app/ws_transport.py); else the sender sends the room's newest frame in turn."""
+        if (self._write_prepared is not None and not self._sending
+                and not self.session.outbox and self._write_prepared(wire)):
+            self.sent_seq = seq
+            metrics.record_frame(len(frame))
+            return
+        self.wake_sender()
 
     def push_text(self, text: str) -> None:
         """A serialised message from the room (the same text for every follower)."""
@@ -193,8 +210,10 @@ class Connection:
             session = self.session
             if not session.outbox and not self._frame_due():
                 self._wake.clear()
+                self._sending = False
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                    async with asyncio.timeout(1.0):  # no task per wait, unlike wait_for
+                        await self._wake.wait()
                 except TimeoutError:
                     if self.role != "student" and \
                             session.idle_for(time.monotonic()) > s.idle_timeout_s:
@@ -204,6 +223,8 @@ class Connection:
                             "reload to go on")
                         return
                     continue
+                finally:
+                    self._sending = True
             while session.outbox:
                 item = session.outbox.popleft()
                 await self._timed(self.ws.send_text(item if isinstance(item, str)

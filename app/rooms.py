@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from app.ws_transport import prepared_frame
+
 if TYPE_CHECKING:
     from app.room_relay import OwnerRelay
     from app.session import TrainingSession
@@ -39,6 +41,10 @@ class Listener(Protocol):
     def push_text(self, text: str) -> None: ...
 
     def wake_sender(self) -> None: ...
+
+    def take_frame(self, seq: int, frame: bytes, wire: bytes) -> None:
+        """The room's frame number ``seq``: ``frame``, and ``wire`` the same as a ready-made
+        websocket frame (app/ws_transport.py), the same bytes for every follower."""
 
 
 @dataclass
@@ -85,8 +91,10 @@ class Room:
         self.seq += 1
         if self.relay is not None:
             self.relay.frame(data)  # once for all other processes
-        for listener in self.followers.values():
-            listener.wake_sender()
+        if self.followers:
+            wire = prepared_frame(data)  # framed once for every follower
+            for listener in list(self.followers.values()):
+                listener.take_frame(self.seq, data, wire)
 
     def publish_message(self, message: dict[str, Any]) -> None:
         """A teacher's answer that students see too (without the teacher's id)."""

@@ -200,7 +200,8 @@ async def client(url: str, stats: ClientStats, gate: Gate, go: asyncio.Event,
             loop = asyncio.get_running_loop()
             while (left := end - loop.time()) > 0:
                 try:
-                    message = await asyncio.wait_for(ws.recv(), left)
+                    async with asyncio.timeout(left):  # no task per message (wait_for makes one)
+                        message = await ws.recv()
                 except TimeoutError:
                     break
                 now = loop.time()

@@ -24,12 +24,17 @@ class Follower:
 
     def __init__(self) -> None:
         self.texts: list[str] = []
+        self.frames: list[bytes] = []
 
     def push_text(self, text: str) -> None:
         self.texts.append(text)
 
     def wake_sender(self) -> None:
         return None
+
+    def take_frame(self, seq: int, frame: bytes, wire: bytes) -> None:
+        assert wire.endswith(frame)  # the same bytes, framed for the wire
+        self.frames.append(frame)
 
 
 async def settle() -> None:
@@ -80,6 +85,7 @@ def test_frames_and_texts_are_relayed_as_the_same_bytes() -> None:
         seq = remote.seq
         room.publish_frame(b"frame at step 1")
         assert remote.frame == b"frame at step 1" and remote.seq == seq + 1
+        assert here.frames == there.frames == [b"frame at step 1"]
         room.set_view({"edges": "gradient"})
         assert here.texts == there.texts == [room.view_text]
         assert remote.view_text == room.view_text
