@@ -88,6 +88,7 @@ class OwnerRelay:
         room = self.room
         return {"owner": self.process, "room": room.state_message(),
                 "ready_text": room.ready_text, "view_text": room.view_text,
+                "explanation_text": room.explanation_text,
                 "poll": room.poll_message() if room.poll is not None else None}
 
     # ---- what other processes send up --------------------------------------------------------
@@ -144,6 +145,7 @@ class RemoteRoom(Room):
         self.owner_followers = 0
         self._watch: asyncio.Task[None] | None = None
         self.ready_text, self.view_text = entry["ready_text"], entry["view_text"]
+        self.explanation_text = entry.get("explanation_text")  # absent from an older owner
         if entry["poll"] is not None:
             self._poll(entry["poll"])
         self._room(entry["room"])
@@ -184,7 +186,9 @@ class RemoteRoom(Room):
         message = json.loads(text)
         kind = message.get("type")
         if kind == "ready":
-            self.ready_text = text
+            self.ready_text, self.explanation_text = text, None
+        elif kind == "explanation":
+            self.explanation_text = text
         elif kind == "view":
             self.view_text = text
         elif kind == "poll":

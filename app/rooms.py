@@ -77,6 +77,7 @@ class Room:
         self.frame: bytes | None = None
         self.seq = 0  # counts published frames; a follower sends when its seq is behind
         self.ready_text: str | None = None
+        self.explanation_text: str | None = None  # the explainer's latest, for a late joiner
         self.view_text: str | None = None
         self.poll: Poll | None = None
         self._polls = 0
@@ -102,7 +103,9 @@ class Room:
             return
         text = _dumps({k: v for k, v in message.items() if k != "id"})
         if message["type"] == "ready":
-            self.ready_text = text
+            self.ready_text, self.explanation_text = text, None
+        elif message["type"] == "explanation":
+            self.explanation_text = text
         self.broadcast_text(text)
 
     def broadcast(self, message: dict[str, Any]) -> None:
@@ -117,8 +120,9 @@ class Room:
 
     # ---- followers ---------------------------------------------------------------------------
     def welcome(self, listener: Listener) -> None:
-        """What a new follower needs to show the room at once: the run, the view, the poll."""
-        for text in (self.ready_text, self.view_text):
+        """What a new follower needs to show the room at once: the run, the explainer's
+        example, the view, the poll."""
+        for text in (self.ready_text, self.explanation_text, self.view_text):
             if text is not None:
                 listener.push_text(text)
         if self.poll is not None:

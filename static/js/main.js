@@ -47,7 +47,7 @@ function onFirst(topic, when, load) {
 }
 
 /** Features used on demand load on first use, so the page's first load stays light: the
- * explainer (a click, the x key, a click on a point), the optimizers' comparison (the first
+ * explainer (a click, the x key, a click on a point, a room teacher's), the optimizers' comparison (the first
  * backward phase), the health notice (the first `health`). */
 function initOnDemand() {
   const opener = document.querySelector('[data-testid="explain-open"]');
@@ -55,7 +55,7 @@ function initOnDemand() {
   const loadExplainer = (then) => {
     explainer ??= Promise.all([import('./views/explain.js'), import('./views/explain-step.js'), stylesheet('/static/css/explain.css')]).then(([a, b]) => {
       opener.removeEventListener('click', onOpener);
-      offOpen(); offToggle();
+      offOpen(); offToggle(); offMirror();
       a.initExplainer();
       b.initExplainStep();
     });
@@ -65,6 +65,8 @@ function initOnDemand() {
   opener.addEventListener('click', onOpener);
   const offOpen = on('explain-open', (k) => loadExplainer(() => emit('explain-open', k)));
   const offToggle = on('explain-toggle', () => loadExplainer(() => emit('explain-toggle')));
+  // A room's follower: the teacher opened the explainer.
+  const offMirror = on('explain-mirror', (v) => { if (v.open) loadExplainer(() => emit('explain-mirror', v)); });
   onFirst('frame', () => store.phase === 'backward', () => Promise.all([import('./views/compare.js'), stylesheet(TOOLS_CSS)])
     .then(([m]) => m.initCompare()));
   onFirst('health', () => true, () => Promise.all([import('./views/health.js'), stylesheet(TOOLS_CSS)]).then(([m]) => m.initHealth()));

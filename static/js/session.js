@@ -19,6 +19,7 @@ export const hooks = {
   firstHello: () => false,   // true: the hook answered the first hello (the link is not applied)
   reconnected: () => false,  // true: the hook restored the run (no configure is re-sent)
   holdHash: () => false,
+  readOnly: () => false,     // true: following a room (views show the teacher's, ask nothing)
 };
 const EXTRA_MESSAGES = new Map();
 /** Handle a server message type this module does not know (room, poll, snapshot, ...). */
@@ -208,6 +209,7 @@ export const setBias = (layer, neuron, value) => send(COMMAND.SET_BIAS, { layer,
 /** Ask for one training example, explained; the explainer waits for this id. With an edge chosen
  * (store.explain.sel) the answer also carries its road to the step's update (`to_step`). */
 export function explain(index) {
+  if (hooks.readOnly()) return; // a follower's explainer shows the teacher's, asks nothing
   const sel = store.explain.sel;
   const edge = sel && !store.diverged ? { layer: sel.l, from: sel.i, to: sel.j } : {};
   const id = send(COMMAND.EXPLAIN, { index, ...edge }, { field: 'index' });

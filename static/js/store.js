@@ -273,7 +273,10 @@ const REDUCERS = {
     answer(m.id);
     s.explanation = m;
     const e = s.explain;
-    if (!e.open || m.id !== e.asked) return [];
+    // An answer without an id is the room teacher's, passed on to a follower: shown when the
+    // follower's explainer (the teacher's, mirrored) is on that example.
+    const passedOn = m.id === undefined && m.index === e.index;
+    if (!e.open || (m.id !== e.asked && !passedOn)) return [];
     const L = m.layers.length;
     const last = m.layers[L - 1];
     let sel = e.sel;

@@ -158,3 +158,23 @@ def test_the_room_qr_code_is_an_svg(room: Room, client: TestClient) -> None:
     assert response.headers["content-type"].startswith("image/svg+xml")
     assert response.text.startswith("<svg")
     assert client.get("/room/nope/qr.svg").status_code == 404
+
+
+def test_the_teachers_explainer_reaches_every_follower_and_a_late_joiner(
+        room: Room, client: TestClient) -> None:
+    room.teacher.send(type="explain", index=3, id="why")
+    mine = room.teacher.json("explanation")
+    assert mine["id"] == "why"
+    for student in room.students:  # the same numbers, without the teacher's id
+        assert student.json("explanation") == {k: v for k, v in mine.items() if k != "id"}
+    view = {"explain": True, "explain_index": 3, "explain_sel": {"l": 1, "i": 0, "j": 0}}
+    room.teacher.send(type="view", view=view)
+    for student in room.students:
+        assert student.json("view")["view"] == view
+    with client.websocket_connect("/ws") as ws:  # late: the explanation, then the view
+        late = Session(ws)
+        late.send(type="room_join", code=room.info["code"])
+        late.json("room")
+        late.json("ready")
+        assert late.json("explanation")["index"] == 3
+        assert late.json("view")["view"] == view

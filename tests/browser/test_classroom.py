@@ -129,6 +129,40 @@ def test_students_follow_the_teacher_vote_and_take_a_copy(
     expect(students[0].get_by_test_id("step-counter")).to_have_text("3")
 
 
+def test_students_see_the_teachers_explainer(
+        page: Page, student_page: Callable[[], Page], server: ServerProcess) -> None:
+    teacher = page
+    open_app(teacher, server, "")
+    code = present(teacher)
+    teacher.get_by_test_id("room-hide").click()
+    student = student_page()
+    follow(student, server, code)
+    teacher.get_by_test_id("step").click()
+    expect(student.get_by_test_id("step-counter")).to_have_text("1")
+
+    # The teacher opens the explainer on example 4: the student's opens on it, same numbers.
+    teacher.get_by_test_id("explain-open").click()
+    teacher.get_by_test_id("explain-index").fill("4")
+    teacher.get_by_test_id("explain-index").dispatch_event("change")
+    expect(teacher.get_by_test_id("explain-loss")).to_be_visible()
+    expect(student.get_by_test_id("explainer")).to_be_visible()
+    expect(student.get_by_test_id("explain-index")).to_have_value("4")
+    for part in ("explain-loss", "explain-dw", "explain-formula"):
+        expect(student.get_by_test_id(part)).to_have_text(
+            teacher.get_by_test_id(part).text_content() or "")
+    shot(student, "classroom-student-explainer")
+
+    # A late joiner sees it at once; the teacher closes it and it closes for everyone.
+    late = student_page()
+    follow(late, server, code)
+    expect(late.get_by_test_id("explainer")).to_be_visible()
+    expect(late.get_by_test_id("explain-loss")).to_have_text(
+        teacher.get_by_test_id("explain-loss").text_content() or "")
+    teacher.get_by_test_id("explain-close").click()
+    expect(student.get_by_test_id("explainer")).to_be_hidden()
+    expect(late.get_by_test_id("explainer")).to_be_hidden()
+
+
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))

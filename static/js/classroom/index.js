@@ -18,6 +18,7 @@ export function initClassroom() {
   initLessons();
   keepWhile(() => !isFollower());
   session.hooks.holdHash = () => isFollower() || !!roomInHash() || lessonInHash();
+  session.hooks.readOnly = isFollower;
   session.hooks.firstHello = () => {
     const code = roomInHash();
     if (code) { room.code = code; join(code); return true; }

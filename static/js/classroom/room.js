@@ -92,6 +92,13 @@ function onView({ view }) {
   const ui = Object.fromEntries(VIEW_KEYS.filter((k) => k in view).map((k) => [k, view[k]]));
   if (Object.keys(ui).length) dispatch('ui', ui);
   room.caption = typeof view.caption === 'string' ? view.caption : '';
+  // The teacher's explainer: open or closed, the same example and edge (its numbers come with
+  // the teacher's own `explanation`, which the room passes on).
+  if ('explain' in view) {
+    emit('explain-mirror', { open: view.explain === true,
+      index: Number.isInteger(view.explain_index) ? view.explain_index : null,
+      sel: view.explain_sel && typeof view.explain_sel === 'object' ? view.explain_sel : null });
+  }
   changed();
 }
 
@@ -124,12 +131,19 @@ let extraView = {};
 /** Extra view keys (a lesson's caption): sent with the next view. */
 export function setViewExtra(extra) { extraView = { ...extraView, ...extra }; sendView(); }
 
+/** The explainer's example and edge, when it has them (the protocol refuses nulls). */
+function explainerView() {
+  const { open, index, sel } = store.explain;
+  return open && index !== null ? { explain_index: index, ...(sel ? { explain_sel: sel } : {}) } : {};
+}
+
 function sendView(force = false) {
   if (!isTeacher()) return;
   clearTimeout(viewTimer);
   viewTimer = setTimeout(() => {
     const view = { ...Object.fromEntries(VIEW_KEYS.map((k) => [k, store.ui[k]])),
-      explain: store.explain.open, caption: $('[data-testid="phase-caption"]')?.innerText.replace(/\s+/g, ' ').trim() ?? '', ...extraView };
+      explain: store.explain.open, ...explainerView(),
+      caption: $('[data-testid="phase-caption"]')?.innerText.replace(/\s+/g, ' ').trim() ?? '', ...extraView };
     const text = JSON.stringify(view);
     if (!force && text === lastView) return;
     lastView = text;

@@ -56,6 +56,7 @@ export function initExplainer() {
   on('explain-open', (k) => open(k ?? defaultIndex()));
   on('explain-toggle', toggle);
   on('explain', render);
+  on('explain-mirror', mirror);
   on('frame', onFrame);
   on('status', renderStale);
 }
@@ -67,13 +68,30 @@ function defaultIndex() {
   return b?.length ? b[0] : 0;
 }
 
-function open(k) {
-  if (!store.ready || store.ui.hide.includes('explain')) return;
+function placeBox() {
   const top = $('.topbar')?.getBoundingClientRect().bottom ?? 0;
   box.style.setProperty('--ex-top', `${Math.round(top + 6)}px`);
+}
+
+function open(k) {
+  if (!store.ready || store.ui.hide.includes('explain')) return;
+  if (session.hooks.readOnly()) return; // following a room: the teacher's explainer shows
+  placeBox();
   dispatch('explain', { open: true });
   session.explain(k);
   part('explain-close').focus({ preventScroll: true });
+}
+
+/** Following a room: show the teacher's explainer (open or not, its example and edge), with
+ * the teacher's explanation when it has come (the room passes it on; nothing is asked here). */
+function mirror({ open: isOpen, index, sel }) {
+  const e = store.explain;
+  if (e.open === isOpen && e.index === index && JSON.stringify(e.sel) === JSON.stringify(sel)) return;
+  if (isOpen && !e.open) placeBox();
+  const m = store.explanation;
+  const msg = m && m.index === index ? m : e.msg;
+  dispatch('explain', { open: isOpen, index, sel: sel ?? e.sel, asked: null, msg,
+    atStep: msg === e.msg ? e.atStep : store.frame?.header.step ?? 0, fresh: !store.running });
 }
 
 function close() {
@@ -92,7 +110,8 @@ function onFrame() {
   if (!h || h.step === e.atStep) return;
   // Paused after a step, or playing slowly enough to narrate: the weights changed, so ask again.
   const paused = h.state === 'paused' && !store.running;
-  if (paused || (store.running && isSlow())) session.explain(e.index);
+  if (session.hooks.readOnly()) renderStale(); // a follower: the teacher's next explanation comes
+  else if (paused || (store.running && isSlow())) session.explain(e.index);
   else renderStale();
 }
 
