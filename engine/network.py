@@ -97,16 +97,15 @@ class MLP:
 
     def forward(self, X: Array) -> Array:
         """X: (n, d_in) -> raw last-layer output (n, d_out); caches z and a of every layer."""
-        a = X
-        zs, acts = [], []
-        for W, b, f in zip(self.weights, self.biases, self._fs, strict=True):
-            z = a @ W
-            z += b
-            a = z if f is None else f(z)
-            zs.append(z)
-            acts.append(a)
+        zs, acts = forward_layers(X, self.weights, self.biases, self._fs)
         self.inputs, self.zs, self.activations = X, zs, acts
-        return a
+        return acts[-1]
+
+    @property
+    def layer_functions(self) -> tuple[list[Any], list[Any]]:
+        """Per layer f (None: linear), and per hidden layer df (None: linear): what
+        ``forward_layers`` and ``chain_rule`` apply (the same for networks of one shape)."""
+        return self._fs, [df for _, df in self._back]
 
     @overload
     def forward_all(self, X: Array, dtype: None = None) -> list[Array]: ...
@@ -169,46 +168,30 @@ class MLP:
                  ) -> list[Array]:
         """The chain rule from the last layer's dL/dz (n, d_out) back to the input, at the last
         forward pass, plus the penalty's gradient: grads aligned with ``params`` (views of the
-        new ``self.grad_flat``). Sets ``self.deltas`` and ``self.penalty``.
-
-        Layer by layer, from the output back, with z = a_prev @ W + b and a = f(z):
-            dL/dW      = a_prev^T @ dL/dz      (dz/dW = a_prev)
-            dL/db      = sum over the batch of dL/dz      (dz/db = 1)
-            dL/da_prev = dL/dz @ W^T           (dz/da_prev = W)
-            dL/dz_prev = dL/da_prev * f'(z_prev)          (da/dz = f'(z), elementwise)
-        """
+        new ``self.grad_flat``). Sets ``self.deltas`` and ``self.penalty``. The chain rule
+        itself, layer by layer with the textbook's names, is ``chain_rule`` below."""
         grad_flat = np.empty(self.n_params)
         grads = [grad_flat[at] if shape is None else grad_flat[at].reshape(shape)
                  for at, shape in self._layout]
         inputs = self.inputs
         if inputs is None:
             raise RuntimeError("backprop() needs a forward() first")
-        zs, acts, back = self.zs, self.activations, self._back
-        L = len(self.weights)
-        deltas = [delta] * L
-        dL_dz = delta  # (n, fan_out) of the layer in hand, starting at the output
-        for layer in range(L - 1, -1, -1):
-            a_prev = acts[layer - 1] if layer else inputs  # dz/dW
-            dL_dW, dL_db = grads[2 * layer], grads[2 * layer + 1]
-            np.matmul(a_prev.T, dL_dz, out=dL_dW)
-            np.add.reduce(dL_dz, axis=0, out=dL_db)
-            deltas[layer] = dL_dz
-            if layer == 0:
-                break  # the inputs need no gradient
-            W, df = back[layer - 1]
-            dL_da = dL_dz @ W.T  # dL/da of the layer below
-            if df is not None:
-                dL_da *= df(zs[layer - 1], acts[layer - 1])  # times da/dz: now dL/dz
-            dL_dz = dL_da
-        self.penalty = 0.0
-        if regularization != "none":
-            reg = get_regularizer(regularization)
-            w = self.flat[: self.n_weights]
-            self.penalty = rate * reg.value(w)
-            if rate:
-                grad_flat[: self.n_weights] += rate * reg.grad(w)
+        deltas = chain_rule(inputs, self.zs, self.activations, delta, self.weights,
+                            self.layer_functions[1], grads)
+        self.penalty = self.add_penalty(grad_flat, regularization, rate)
         self.deltas, self.grad_flat = deltas, grad_flat
         return grads
+
+    def add_penalty(self, grad_flat: Array, regularization: str, rate: float) -> float:
+        """Add the penalty's gradient at this network's weights to ``grad_flat`` (P,), in place;
+        return the penalty, rate * penalty(weights)."""
+        if regularization == "none":
+            return 0.0
+        reg = get_regularizer(regularization)
+        w = self.flat[: self.n_weights]
+        if rate:
+            grad_flat[: self.n_weights] += rate * reg.grad(w)
+        return rate * reg.value(w)
 
     def copy(self) -> MLP:
         """The same network with its own parameters (an exact copy); caches are shared, since
@@ -226,6 +209,57 @@ class MLP:
             _views(flat, [W.shape for W in self.weights], 0),
             _views(flat, [b.shape for b in self.biases], self.n_weights),
         )
+
+
+def forward_layers(X: Array, weights: Sequence[Array], biases: Sequence[Array],
+                   fs: Sequence[Any]) -> tuple[list[Array], list[Array]]:
+    """z = a_prev @ W + b and a = f(z) (f None: linear) for every layer: (zs, activations).
+
+    X: (n, d_in); W_l: (fan_in, fan_out), b_l: (fan_out,). Several networks of one shape at once
+    (a race's lanes): W_l (lanes, fan_in, fan_out) and b_l (lanes, 1, fan_out) give every z and
+    a a leading lane axis, each lane's the very numbers its own network would give."""
+    a = X
+    zs, acts = [], []
+    for W, b, f in zip(weights, biases, fs, strict=True):
+        z = a @ W
+        z += b
+        a = z if f is None else f(z)
+        zs.append(z)
+        acts.append(a)
+    return zs, acts
+
+
+def chain_rule(inputs: Array, zs: Sequence[Array], acts: Sequence[Array], delta: Array,
+               weights: Sequence[Array], dfs: Sequence[Any], grads: Sequence[Array]
+               ) -> list[Array]:
+    """Backprop from the last layer's dL/dz back to the input, writing dL/dW_l and dL/db_l into
+    ``grads`` (W0, b0, W1, b1, ...); returns dL/dz per layer. dfs: each hidden layer's df
+    (None: linear). Shapes as ``forward_layers``; with a leading lane axis each lane's numbers
+    are its own network's.
+
+    Layer by layer, from the output back, with z = a_prev @ W + b and a = f(z):
+        dL/dW      = a_prev^T @ dL/dz      (dz/dW = a_prev)
+        dL/db      = sum over the batch of dL/dz      (dz/db = 1)
+        dL/da_prev = dL/dz @ W^T           (dz/da_prev = W)
+        dL/dz_prev = dL/da_prev * f'(z_prev)          (da/dz = f'(z), elementwise)
+    """
+    L = len(weights)
+    deltas = [delta] * L
+    dL_dz = delta  # (..., n, fan_out) of the layer in hand, starting at the output
+    for layer in range(L - 1, -1, -1):
+        a_prev = acts[layer - 1] if layer else inputs  # dz/dW
+        dL_dW, dL_db = grads[2 * layer], grads[2 * layer + 1]
+        np.matmul(np.swapaxes(a_prev, -1, -2), dL_dz, out=dL_dW)
+        np.add.reduce(dL_dz, axis=-2, out=dL_db)
+        deltas[layer] = dL_dz
+        if layer == 0:
+            break  # the inputs need no gradient
+        df = dfs[layer - 1]
+        dL_da = dL_dz @ np.swapaxes(weights[layer], -1, -2)  # dL/da of the layer below
+        if df is not None:
+            dL_da *= df(zs[layer - 1], acts[layer - 1])  # times da/dz: now dL/dz
+        dL_dz = dL_da
+    return deltas
 
 
 def _views(flat: Array, shapes: Sequence[tuple[int, ...]], offset: int) -> list[Array]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -42,6 +42,18 @@ if TYPE_CHECKING:
     from engine.trace import Divergence
 
 PHASES = ("forward", "backward", "update")
+
+
+class BatchDraw(NamedTuple):
+    """A mini-batch drawn for a step, and what undoing the draw needs (PendingStep's fields)."""
+
+    batch: IntArray
+    inputs: Array
+    targets: Array
+    pass_complete: bool
+    cursor_before: int
+    order_before: IntArray | None
+    rng_before: Mapping[str, Any] | None
 
 
 class StepPhases:
@@ -182,6 +194,12 @@ class StepPhases:
         return p
 
     def _forward(self) -> PendingStep:
+        draw = self._draw()
+        self.net.forward(draw.inputs)
+        return self._after_forward(draw)
+
+    def _draw(self) -> BatchDraw:
+        """The next mini-batch, advancing the batch position (reshuffled at a new pass)."""
         order, cursor, cfg = self._order, self._cursor, self.config
         n = len(order)
         B = n if cfg.batch_size is None else min(cfg.batch_size, n)
@@ -200,12 +218,17 @@ class StepPhases:
             batch = order[cursor : cursor + B].copy()  # order is reshuffled in place next pass
             Xb, Yb = self.F_train[batch], self.Y_train[batch]
         self._cursor = cursor = cursor + B
+        return BatchDraw(batch, Xb, Yb, cursor >= n, cursor_before, order_before, rng_before)
+
+    def _after_forward(self, draw: BatchDraw) -> PendingStep:
+        """The step in progress once the network's forward pass over ``draw`` is done (its
+        caches hold it): the batch loss and the output's dL/dz."""
         net = self.net
-        net.forward(Xb)
-        loss, delta = net.loss_and_delta(Yb, cfg.chosen_loss)
+        loss, delta = net.loss_and_delta(draw.targets, self.config.chosen_loss)
         p = self._pending = PendingStep(
-            "forward", self.step_count + 1, batch, Xb, Yb, loss, net.zs, net.activations,
-            delta, cursor >= n, cursor_before, order_before, rng_before,
+            "forward", self.step_count + 1, draw.batch, draw.inputs, draw.targets, loss, net.zs,
+            net.activations, delta, draw.pass_complete, draw.cursor_before, draw.order_before,
+            draw.rng_before,
         )
         return p
 

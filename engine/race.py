@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from engine.config import TrainingConfig
+from engine.lockstep import can_step_together, step_together
 from engine.trace import StepTrace
 from engine.trainer import Trainer
 
@@ -42,7 +43,14 @@ class Race:
                 raise ValueError(f"lanes.{i}.{exc}") from None
 
     def step(self) -> list[StepTrace | None]:
-        """One step in every lane (None for a lane that has diverged)."""
+        """One step in every lane (None for a lane that has diverged). The live lanes step
+        together (engine/lockstep.py: one forward and backward pass for all, each lane's
+        numbers its own), else one after another."""
+        live = [lane.divergence is None for lane in self.lanes]
+        movers = [lane for lane, ok in zip(self.lanes, live, strict=True) if ok]
+        if can_step_together(movers):
+            stepped = iter(step_together(movers))
+            return [next(stepped) if ok else None for ok in live]
         return [lane.step() for lane in self.lanes]
 
     def reset(self) -> None:

@@ -1,0 +1,67 @@
+"""One training step of several same-shaped runs at once, on the same mini-batch: a race's lanes.
+
+A race's lanes share the data, the network's shape and the batch order; only their optimizers
+and weights differ. On networks this small each NumPy call costs far more than its arithmetic,
+so the lanes' forward and backward passes run as one: the weights stacked along a lane axis,
+one matmul per layer for every lane (``engine.network.forward_layers`` and ``chain_rule``, the
+very code a lone network runs). The rest is each lane's own, unchanged: its batch draw, its
+loss, its penalty, its optimizer's update, its counters, its divergence check and its trace.
+Each lane's numbers are those its own ``step()`` would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.network import chain_rule, forward_layers
+from engine.trace import StepTrace
+from engine.trainer import Trainer
+
+
+def can_step_together(lanes: Sequence[Trainer]) -> bool:
+    """Live runs of one network shape and activations, none in the middle of a step."""
+    if len(lanes) < 2:
+        return False
+    first = lanes[0].net
+    return all(
+        t.divergence is None and t.pending is None and t.net.sizes == first.sizes
+        and t.net.layer_functions == first.layer_functions for t in lanes)
+
+
+def step_together(lanes: Sequence[Trainer]) -> list[StepTrace]:
+    """One step of every lane (``can_step_together`` must hold), their traces in order."""
+    with np.errstate(all="ignore"):  # overflow is each lane's divergence, not a warning
+        draws = [t._draw() for t in lanes]
+        nets = [t.net for t in lanes]
+        fs, dfs = nets[0].layer_functions
+        n_layers = nets[0].n_layers
+        weights = [np.stack([net.weights[k] for net in nets]) for k in range(n_layers)]
+        biases = [np.stack([net.biases[k] for net in nets])[:, None, :] for k in range(n_layers)]
+        inputs = draws[0].inputs  # the same batch in every lane: the same order, the same seed
+        zs, acts = forward_layers(inputs, weights, biases, fs)
+        pending = []
+        for i, (t, draw) in enumerate(zip(lanes, draws, strict=True)):
+            t.net.inputs, t.net.zs, t.net.activations = draw.inputs, [z[i] for z in zs], \
+                [a[i] for a in acts]
+            pending.append(t._after_forward(draw))
+        delta = np.stack([p.output_delta for p in pending])
+        grads = [np.empty((len(lanes), *p.shape)) for p in nets[0].params]
+        deltas = chain_rule(inputs, zs, acts, delta, weights, dfs, grads)
+        traces = []
+        for i, (t, p) in enumerate(zip(lanes, pending, strict=True)):
+            grad_flat = np.concatenate([g[i].ravel() for g in _flat_order(grads, n_layers)])
+            cfg = t.config
+            penalty = t.net.add_penalty(grad_flat, cfg.regularization, cfg.regularization_rate)
+            p.deltas, p.grad_flat, p.penalty = [d[i] for d in deltas], grad_flat, penalty
+            t.net.deltas, t.net.grad_flat, t.net.penalty = p.deltas, grad_flat, penalty
+            p.phase = "backward"
+            traces.append(t._update(p))
+        return traces
+
+
+def _flat_order(grads: list[np.ndarray], n_layers: int) -> list[np.ndarray]:
+    """grads in params order (W0, b0, W1, b1, ...) -> the flat vector's order (W0, W1, ...,
+    b0, b1, ...)."""
+    return [grads[2 * k] for k in range(n_layers)] + [grads[2 * k + 1] for k in range(n_layers)]

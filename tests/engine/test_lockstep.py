@@ -1,0 +1,59 @@
+"""Lanes stepped together (one stacked forward and backward pass) are, bit for bit, the runs each
+lane's own ``step()`` gives: weights, losses, gradients, updates, batches, counters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import Trainer, TrainingConfig
+from engine.lockstep import can_step_together, step_together
+
+OPTIMIZERS = [("sgd", 0.1, {"momentum": 0.9}), ("adam", 0.01, {}), ("rmsprop", 0.01, {}),
+              ("adagrad", 0.1, {})]
+CASES = {  # name: config changes from the default
+    "default (tanh, bce, mini-batches)": {},
+    "relu, 3 layers, L2": {"activation": "relu", "hidden": [5, 4, 3], "regularization": "l2",
+                           "regularization_rate": 0.01},
+    "sigmoid, L1, full batch": {"activation": "sigmoid", "regularization": "l1",
+                                "regularization_rate": 0.003, "batch_size": None},
+    "regression: mse, tanh output": {"dataset": "plane", "output_activation": "tanh"},
+    "three classes: cross-entropy, stochastic": {"dataset": "spiral3", "hidden": [6],
+                                                 "activation": "elu", "batch_size": 1},
+}
+STEPS = 60  # a few passes: reshuffles included
+
+
+def lanes_of(config: TrainingConfig) -> list[Trainer]:
+    return [Trainer(config, optimizer=o, learning_rate=lr, hyper=h) for o, lr, h in OPTIMIZERS]
+
+
+@pytest.mark.parametrize("changes", list(CASES.values()), ids=list(CASES))
+def test_lanes_stepped_together_are_each_lanes_own_run(changes: dict) -> None:
+    config = TrainingConfig(**changes)
+    together, alone = lanes_of(config), lanes_of(config)
+    assert can_step_together(together)
+    for _ in range(STEPS):
+        traces = step_together(together)
+        for t, lane, trace in zip(alone, together, traces, strict=True):
+            mine = t.step()
+            assert mine is not None
+            assert np.array_equal(trace.batch, mine.batch)
+            assert trace.loss == mine.loss and trace.penalty == mine.penalty
+            assert np.array_equal(trace.grad_flat, mine.grad_flat)
+            assert np.array_equal(trace.update_flat, mine.update_flat)
+            assert all(np.array_equal(a, b) for a, b in zip(trace.deltas, mine.deltas,
+                                                             strict=True))
+            assert np.array_equal(lane.net.flat, t.net.flat)
+    for t, lane in zip(alone, together, strict=True):
+        assert (lane.step_count, lane.epoch) == (t.step_count, t.epoch) == (STEPS, t.epoch)
+        assert lane.evaluate().train_loss == t.evaluate().train_loss
+
+
+def test_what_cannot_step_together_is_said() -> None:
+    lanes = lanes_of(TrainingConfig())
+    assert not can_step_together(lanes[:1])
+    lanes[1].forward()  # a step in progress
+    assert not can_step_together(lanes)
+    other = Trainer(TrainingConfig(hidden=[3]))
+    assert not can_step_together([lanes[0], other])
