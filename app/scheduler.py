@@ -5,9 +5,10 @@ round, and a frame shows the state after a session's slice, so a session visited
 than its frame rate gets fewer frames: with a fixed 4 ms slice, 100 sessions meant one visit
 (one frame) every 400 ms. So a round aims to last ``ROUND_S`` however many sessions there are:
 what the rest of the loop needed during the last round (frames, sends, commands) is taken off
-first, and the remainder is shared as slices, each from ``MIN_SLICE_S`` (a step or two) to
-``slice_ms``. Frames thus win over training speed when the CPU is short, which is the right
-order for a page that is watched.
+first, and the remainder is shared as slices in proportion to each session's fair share (equal
+between client addresses, then between an address's sessions), each from ``MIN_SLICE_S`` (a step
+or two) to ``slice_ms``. Frames thus win over training speed when the CPU is short, which is the
+right order for a page that is watched.
 
 The loop is yielded to (readers, senders, pings) after every slice that trained, so one heavy
 session cannot starve the others or the loop; paused sessions cost nothing.
@@ -20,7 +21,7 @@ import logging
 import time
 
 from app import metrics
-from app.cpu_share import OVER_SHARE, fair_share, shares_by_address
+from app.cpu_share import LOOP_SHARE, OVER_SHARE, fair_share, shares_by_address
 from app.session import TrainingSession
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,7 @@ class Scheduler:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            budget = (ROUND_S - self.other_s) / len(busy)
-            budget = min(self.slice_s, max(MIN_SLICE_S, budget))
+            pool = ROUND_S - self.other_s  # this round's training time, shared by cost below
             worked, training_s = 0, 0.0
             round_start = time.perf_counter()
             self.active = len(busy)
@@ -79,6 +79,10 @@ class Scheduler:
             for session in under:
                 if not session.wants_cpu:  # paused or closed while we were away
                     continue
+                # A visit's time follows the session's share: one user beside one address's 20
+                # heavy sessions gets half the round, not a 21st of it (a step or two per visit).
+                budget = min(self.slice_s,
+                             max(MIN_SLICE_S, pool * self.shares[session] / LOOP_SHARE))
                 start = time.perf_counter()
                 try:
                     done = session.run_slice(budget)
