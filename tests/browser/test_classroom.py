@@ -142,9 +142,10 @@ def test_students_see_the_teachers_explainer(
 
     # The teacher opens the explainer on example 4: the student's opens on it, same numbers.
     teacher.get_by_test_id("explain-open").click()
+    expect(teacher.get_by_test_id("explain-loss")).to_be_visible()  # loaded, its first example
     teacher.get_by_test_id("explain-index").fill("4")
     teacher.get_by_test_id("explain-index").dispatch_event("change")
-    expect(teacher.get_by_test_id("explain-loss")).to_be_visible()
+    expect(teacher.get_by_test_id("explain-summary")).to_contain_text("Training point 4 ")
     expect(student.get_by_test_id("explainer")).to_be_visible()
     expect(student.get_by_test_id("explain-index")).to_have_value("4")
     for part in ("explain-loss", "explain-dw", "explain-formula"):
