@@ -38,6 +38,7 @@ class Scheduler:
         self._wake = asyncio.Event()
         self.steps_total = 0
         self.other_s = 0.0  # per round: what the loop did besides training (frames, I/O)
+        self.round_s = ROUND_S  # how long the last round took (wall)
         self.active = 1  # sessions that wanted CPU in the last round (for fair shares)
         self.shares: dict[TrainingSession, float] = {}  # each busy session's share, last round
 
@@ -81,8 +82,12 @@ class Scheduler:
                     continue
                 # A visit's time follows the session's share: one user beside one address's 20
                 # heavy sessions gets half the round, not a 21st of it (a step or two per visit).
+                # And a session using less than its share (its neighbours' frames ate the pool)
+                # may catch up by what it is short of over a round as long as the last one.
+                share = self.shares[session]
+                short = (share - session.cpu.rate(now)) * self.round_s
                 budget = min(self.slice_s,
-                             max(MIN_SLICE_S, pool * self.shares[session] / LOOP_SHARE))
+                             max(MIN_SLICE_S, pool * share / LOOP_SHARE, short))
                 start = time.perf_counter()
                 try:
                     done = session.run_slice(budget)
@@ -99,6 +104,7 @@ class Scheduler:
                     # slice) builds its frame now, so frames are spread over the round instead
                     # of piling up into one long loop iteration (which is what loop lag sees).
                     await asyncio.sleep(0)
+            self.round_s = time.perf_counter() - round_start
             self.steps_total += worked
             metrics.record_steps(worked)
             if not worked:  # only slow, paced sessions: wait for their next step to come due
