@@ -180,7 +180,10 @@ function render() {
     if (box.contains(document.activeElement)) opener.focus({ preventScroll: true });
     return;
   }
-  if (e.index !== null) part('explain-index').value = String(e.index);
+  // Never under the reader's fingers: a late answer (the edge's road to the step, asked again)
+  // must not overwrite a point number being typed.
+  const input = part('explain-index');
+  if (e.index !== null && document.activeElement !== input) input.value = String(e.index);
   if (!e.msg || e.msg.index !== e.index) {
     if (shown !== 'asking') { shown = 'asking'; renderLoading(); }
   } else if (e.msg !== shown) {
