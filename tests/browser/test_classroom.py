@@ -51,6 +51,16 @@ def follow(student: Page, server: ServerProcess, code: str) -> None:
     expect(student.get_by_test_id("follow-banner")).to_contain_text("read only")
 
 
+def class_of_one(teacher: Page, student_page: Callable[[], Page], server: ServerProcess
+                 ) -> tuple[str, Page]:
+    """The teacher's page presents the default run; one student follows: (code, student)."""
+    open_app(teacher, server)
+    code = present(teacher)
+    student = student_page()
+    follow(student, server, code)
+    return code, student
+
+
 def test_students_follow_the_teacher_vote_and_take_a_copy(
         page: Page, student_page: Callable[[], Page], server: ServerProcess,
         console: ConsoleLog) -> None:
@@ -132,11 +142,8 @@ def test_students_follow_the_teacher_vote_and_take_a_copy(
 def test_students_see_the_teachers_explainer(
         page: Page, student_page: Callable[[], Page], server: ServerProcess) -> None:
     teacher = page
-    open_app(teacher, server, "")
-    code = present(teacher)
+    code, student = class_of_one(teacher, student_page, server)
     teacher.get_by_test_id("room-hide").click()
-    student = student_page()
-    follow(student, server, code)
     teacher.get_by_test_id("step").click()
     expect(student.get_by_test_id("step-counter")).to_have_text("1")
 
@@ -172,10 +179,7 @@ def shot(page: Page, name: str) -> None:
 def test_the_teacher_reloads_and_the_room_goes_on(
         page: Page, student_page: Callable[[], Page], server: ServerProcess) -> None:
     teacher = page
-    open_app(teacher, server)
-    code = present(teacher)
-    student = student_page()
-    follow(student, server, code)
+    code, student = class_of_one(teacher, student_page, server)
     teacher.get_by_test_id("step").click()
     expect(student.get_by_test_id("step-counter")).to_have_text("1")
 
@@ -197,10 +201,7 @@ def test_the_teacher_reloads_and_the_room_goes_on(
 def test_a_teacher_runs_a_lesson_in_the_room(
         page: Page, student_page: Callable[[], Page], server: ServerProcess) -> None:
     teacher = page
-    open_app(teacher, server)
-    code = present(teacher)
-    student = student_page()
-    follow(student, server, code)
+    _, student = class_of_one(teacher, student_page, server)
     teacher.get_by_test_id("room-hide").click()
     teacher.get_by_test_id("lessons-button").click()
     teacher.get_by_test_id("lesson-link").filter(has_text="One step, taken apart").click()
