@@ -10,15 +10,14 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from tests.live_server import ROOT, free_port
+from tests.server.daemon import wait_until_ready
 
 NGINX = "/usr/sbin/nginx"
 SHIPPED = ROOT / "deploy" / "nginx.conf"
-START_TIMEOUT_S = 10.0
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
@@ -57,16 +56,13 @@ class NginxProcess:
         self._wait_listening()
 
     def _wait_listening(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nginx exited with {self.proc.returncode}:\n{self.output()}")
-            with contextlib.suppress(OSError), socket.create_connection(
-                    ("127.0.0.1", self.port), timeout=1):
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"nginx did not listen within {START_TIMEOUT_S} s:\n{self.output()}")
+        wait_until_ready("nginx", self.proc, self._listening, self.output, self.stop)
+
+    def _listening(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(
+                ("127.0.0.1", self.port), timeout=1):
+            return True
+        return False
 
     def output(self) -> str:
         self.log.flush()

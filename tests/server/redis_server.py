@@ -7,13 +7,11 @@ import contextlib
 import socket
 import subprocess
 import tempfile
-import time
 
 from tests.live_server import free_port
+from tests.server.daemon import wait_until_ready
 
 REDIS_SERVER = "/usr/bin/redis-server"
-START_TIMEOUT_S = 10.0
-
 
 class RedisProcess:
     def __init__(self) -> None:
@@ -28,19 +26,14 @@ class RedisProcess:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.proc.returncode}:\n"
-                                   f"{self.output()}")
-            with contextlib.suppress(OSError), socket.create_connection(
-                    ("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(64).startswith(b"+PONG"):
-                    return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"redis-server did not answer within {START_TIMEOUT_S} s")
+        wait_until_ready("redis-server", self.proc, self._answers_ping, self.output, self.stop)
+
+    def _answers_ping(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(
+                ("127.0.0.1", self.port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+        return False
 
     def output(self) -> str:
         self.log.seek(0)
