@@ -253,7 +253,7 @@ class StepPhases:
             self.shadows.feed(grad_flat)
         trace = self.last_trace = StepTrace(
             self.step_count, self.epoch, p.loss, penalty, p.batch, p.inputs, p.zs,
-            p.activations, deltas, grad_flat, update, net.weights, net.biases,
+            p.activations, deltas, grad_flat, update, net.flat, net.weights, net.biases,
             net.n_weights, net.split,
         )
         if diverged:

@@ -7,6 +7,7 @@ step (``weights`` are the live parameters, so ratios use the weights after the u
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class StepTrace:
     deltas: list[Array]  # dL/dz per layer, (B, width)
     grad_flat: Array  # every gradient, the network's flat layout
     update_flat: Array  # the update the optimizer applied, same layout
+    params: Array  # the live flat parameters (after the update), same layout
     weights: list[Array]  # live weight views, (fan_in, fan_out)
     biases: list[Array]
     n_weights: int
@@ -53,16 +55,23 @@ class StepTrace:
 
     def grad_norms(self) -> list[float]:
         """||dL/dW_l|| (Frobenius) per layer: vanishing and exploding gradients show here."""
-        return [float(np.sqrt(np.dot(g.ravel(), g.ravel()))) for g in self.grad_weights]
+        norms: list[float] = _weight_norms(self.grad_flat, self.weights).tolist()
+        return norms
 
     def update_ratios(self) -> list[float]:
         """||update W_l|| / ||W_l|| per layer (a healthy rate is around 1e-3)."""
-        ratios = []
-        for u, W in zip(self.update_weights, self.weights, strict=True):
-            w_norm = math.sqrt(float(np.dot(W.ravel(), W.ravel())))
-            u_norm = math.sqrt(float(np.dot(u.ravel(), u.ravel())))
-            ratios.append(u_norm / w_norm if w_norm > 0 else math.inf if u_norm else 0.0)
-        return ratios
+        w_norms = _weight_norms(self.params, self.weights).tolist()
+        u_norms = _weight_norms(self.update_flat, self.weights).tolist()
+        return [u / w if w > 0 else math.inf if u else 0.0
+                for u, w in zip(u_norms, w_norms, strict=True)]
+
+
+def _weight_norms(flat: Array, weights: list[Array]) -> Array:
+    """Each weight matrix's Frobenius norm from the flat layout (the matrices come first, in
+    order): one reduction for every layer, read once a frame."""
+    starts = [0, *itertools.accumulate(W.size for W in weights[:-1])]
+    head = flat[: starts[-1] + weights[-1].size]
+    return np.sqrt(np.add.reduceat(head * head, starts))
 
 
 @dataclass(frozen=True)
