@@ -248,7 +248,7 @@ class Connection:
                     last_frame += interval * min(share / OVER_SHARE - 1.0, 10.0)
                     continue
                 started = time.perf_counter()
-                data = session.build_frame()
+                data = session.build_frame(self.app_state.scheduler.active)
                 session.cpu.charge(time.perf_counter() - started, time.perf_counter())
                 if self.role == "teacher" and self.room is not None:
                     self.room.publish_frame(data)  # built once, sent to every follower

@@ -26,6 +26,14 @@ Array = np.ndarray
 NamedArray = tuple[str, Array, dict[str, Any]]  # a frame array: name, data, extra header fields
 Expensive = tuple[Metrics, list[NamedArray], int]  # metrics, grids, the step they are from
 EXPENSIVE_EVERY_FRAMES = 3  # full-data metrics and grids while training: every third frame
+# ... and more rarely when many sessions share the process: every ceil(n / 25)-th frame, so all
+# sessions together recompute about 25 sessions' worth a frame interval (200 sessions: every 8th)
+SESSIONS_PER_RECOMPUTATION = 25
+
+
+def expensive_every(sharing: int) -> int:
+    """Recompute the full-data parts every this many frames, ``sharing`` sessions training."""
+    return max(EXPENSIVE_EVERY_FRAMES, -(-sharing // SESSIONS_PER_RECOMPUTATION))
 
 class FrameBuilder:
     def __init__(self, grid_size: int, neuron_grid_size: int) -> None:
@@ -37,9 +45,9 @@ class FrameBuilder:
         self._cache: tuple[tuple[Any, ...], Expensive] | None = None
         self._reused = 0  # frames since the costly parts were computed
 
-    def _expensive(self, t: Trainer, fresh: bool) -> Expensive:
+    def _expensive(self, t: Trainer, fresh: bool, sharing: int) -> Expensive:
         """The full-data metrics and the grids (evaluated and quantised), the costly part of a
-        frame. While training they are recomputed every ``EXPENSIVE_EVERY_FRAMES``-th frame and
+        frame. While training they are recomputed every ``expensive_every(sharing)``-th frame and
         reused in between (the cheap parts, losses and parameters, go in every frame); ``fresh``
         (a paused run's frame answers a command: it must be exact): whenever anything changed."""
         key = (id(t), t.step_count, t.net.flat.tobytes() if fresh else None)
@@ -47,7 +55,7 @@ class FrameBuilder:
         if cached is not None and cached[0][0] == id(t):
             same = cached[0] == key or (not fresh and cached[0][1] == t.step_count)
             self._reused += 1
-            if same or (not fresh and self._reused < EXPENSIVE_EVERY_FRAMES):
+            if same or (not fresh and self._reused < expensive_every(sharing)):
                 return cached[1]
         # float32 is plenty for one byte per cell, and the grid pass is a large part of a frame
         acts = evaluate_grid(t.net, t.config.features, self.grid_size, dtype=np.float32)
@@ -63,17 +71,19 @@ class FrameBuilder:
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
               losses: Array, run: int = 0, ack: str | int | None = None,
-              extra: Callable[[dict[str, Any], list[Any]], None] | None = None) -> bytes:
+              extra: Callable[[dict[str, Any], list[Any]], None] | None = None,
+              sharing: int = 1) -> bytes:
         """``ack``: the id of the command whose result this frame is (echoed in the header).
-        ``extra(header, arrays)`` adds fields and arrays (a race's lanes) before encoding."""
+        ``extra(header, arrays)`` adds fields and arrays (a race's lanes) before encoding.
+        ``sharing``: how many sessions are training in this process (the costly parts' budget)."""
         with np.errstate(all="ignore"):  # a diverged run is full of Inf and NaN: show, not warn
-            return self._build(t, state, speed, loss_steps, losses, run, ack, extra)
+            return self._build(t, state, speed, loss_steps, losses, run, ack, extra, sharing)
 
     def _build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
                losses: Array, run: int, ack: str | int | None,
-               extra: Callable[[dict[str, Any], list[Any]], None] | None) -> bytes:
+               extra: Callable[[dict[str, Any], list[Any]], None] | None, sharing: int) -> bytes:
         net, trace = t.net, t.last_trace
-        metrics, grids, measured_at = self._expensive(t, fresh=state != "running")
+        metrics, grids, measured_at = self._expensive(t, state != "running", sharing)
         header: dict[str, Any] = {
             "run": run,
             "step": t.step_count,
