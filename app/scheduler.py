@@ -10,7 +10,10 @@ between client addresses, then between an address's sessions), each from ``MIN_S
 or two) to ``slice_ms``. Frames thus win over training speed when the CPU is short, which is the
 right order for a page that is watched.
 
-The loop is yielded to (readers, senders, pings) after every slice that trained, so one heavy
+Sessions of one network shape are visited together, in chunks (app/train_together.py): one
+stacked pass steps them all, each on its own batch, for the sum of their slices.
+
+The loop is yielded to (readers, senders, pings) after every visit that trained, so one heavy
 session cannot starve the others or the loop; paused sessions cost nothing.
 """
 
@@ -23,6 +26,7 @@ import time
 from app import metrics
 from app.cpu_share import LOOP_SHARE, OVER_SHARE, fair_share, shares_by_address
 from app.session import TrainingSession
+from app.train_together import plan_visits, train_chunk
 
 log = logging.getLogger(__name__)
 IDLE_TICK_S = 0.004  # how often paced (slow-speed) sessions are looked at
@@ -56,6 +60,29 @@ class Scheduler:
     def wake(self) -> None:
         self._wake.set()
 
+    def _budget(self, session: TrainingSession, pool: float, now: float) -> float:
+        """A visit's time follows the session's share: one user beside one address's 20 heavy
+        sessions gets half the round, not a 21st of it (a step or two per visit). And a session
+        using less than its share (its neighbours' frames ate the pool) may catch up by what it
+        is short of over a round as long as the last one."""
+        share = self.share_of(session)  # (gone mid-round: any share, it will not train)
+        short = (share - session.cpu.rate(now)) * self.round_s
+        return min(self.slice_s, max(MIN_SLICE_S, pool * share / LOOP_SHARE, short))
+
+    @staticmethod
+    def _train_alone(session: TrainingSession, budget_s: float) -> int:
+        if not session.wants_cpu:  # paused or closed while we were away
+            return 0
+        start = time.perf_counter()
+        try:
+            done = session.run_slice(budget_s)
+        except Exception:  # one broken session must never stop everyone's training
+            log.exception("training slice failed; pausing that session")
+            session.fail("training stopped by an internal error; reset or reconfigure")
+            done = 0
+        _charge(session, time.perf_counter() - start)
+        return done
+
     async def run(self) -> None:
         """Forever: give each session that wants CPU one slice per round, yielding to the loop
         after each slice that trained."""
@@ -77,32 +104,19 @@ class Scheduler:
                                    strict=True))
             under = [s for s in busy
                      if s.cpu.rate(now) <= OVER_SHARE * self.shares[s]] or busy
-            for session in under:
-                if not session.wants_cpu:  # paused or closed while we were away
-                    continue
-                # A visit's time follows the session's share: one user beside one address's 20
-                # heavy sessions gets half the round, not a 21st of it (a step or two per visit).
-                # And a session using less than its share (its neighbours' frames ate the pool)
-                # may catch up by what it is short of over a round as long as the last one.
-                share = self.shares[session]
-                short = (share - session.cpu.rate(now)) * self.round_s
-                budget = min(self.slice_s,
-                             max(MIN_SLICE_S, pool * share / LOOP_SHARE, short))
+            for visit in plan_visits(under):
                 start = time.perf_counter()
-                try:
-                    done = session.run_slice(budget)
-                except Exception:  # one broken session must never stop everyone's training
-                    log.exception("training slice failed; pausing that session")
-                    session.fail("training stopped by an internal error; reset or reconfigure")
-                    done = 0
-                spent = time.perf_counter() - start
-                session.cpu.charge(spent, start + spent)
-                training_s += spent
+                if isinstance(visit, list):  # one network shape: stepped together
+                    budget = sum(self._budget(s, pool, now) for s in visit)
+                    done = train_chunk(visit, budget, _charge)
+                else:
+                    done = self._train_alone(visit, self._budget(visit, pool, now))
+                training_s += time.perf_counter() - start
                 worked += done
                 if done:
-                    # Yield after every slice that trained: that session's sender (woken by the
-                    # slice) builds its frame now, so frames are spread over the round instead
-                    # of piling up into one long loop iteration (which is what loop lag sees).
+                    # Yield after every visit that trained: the senders it woke build their
+                    # frames now, so frames are spread over the round instead of piling up
+                    # into one long loop iteration (which is what loop lag sees).
                     await asyncio.sleep(0)
             self.round_s = time.perf_counter() - round_start
             self.steps_total += worked
@@ -112,3 +126,7 @@ class Scheduler:
                 continue
             other = time.perf_counter() - round_start - training_s
             self.other_s += SMOOTHING * (other - self.other_s)
+
+
+def _charge(session: TrainingSession, seconds: float) -> None:
+    session.cpu.charge(seconds, time.perf_counter())

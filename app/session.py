@@ -40,6 +40,7 @@ from app.protocol.commands import (
 from app.race_mode import RaceMode
 from app.settings import Settings
 from engine.config import TrainingConfig
+from engine.trace import StepTrace
 from engine.trainer import Trainer
 
 DEFAULT_SPEED = 500.0  # steps per second when a page first plays (TF Playground: ~an epoch a frame)
@@ -252,38 +253,62 @@ class TrainingSession:
 
     def run_slice(self, budget_s: float) -> int:
         """Train for at most ``budget_s`` seconds of CPU; returns the number of steps done."""
-        now = self.clock()
-        cap = self.settings.max_steps_per_second  # "max" means the server's cap
-        if self._steps_left > 0:
-            # A `step {n}` runs as fast as the server's cap allows, never faster.
-            earned = self._credit + (now - self._last_tick) * cap
-            self._credit = min(earned, max(1.0, cap / 5))
-            allowed = min(self._steps_left, int(self._credit))
-            self._last_tick = now
-        elif self.state == "running":
-            rate = cap if self.speed == "max" else min(float(self.speed), cap)
-            # Credit builds with wall time; capped so a stalled loop does not cause a burst.
-            earned = self._credit + (now - self._last_tick) * rate
-            self._credit = min(earned, max(1.0, rate / 5))
-            allowed = int(self._credit)
-            self._last_tick = now
-        else:
+        allowed = self.steps_allowed()
+        if allowed is None:
             return 0
         deadline = time.perf_counter() + budget_s
         t, done = self.trainer, 0
-        steps, losses = self._loss_steps, self._losses
         step = t.step if self.race is None else self.race.step
         while done < allowed:
             trace = step()
             if trace is None:
                 break
             done += 1
-            steps.append(trace.step)
-            losses.append(trace.loss)
-            self.path.on_step(trace.step, t.net.flat)
-            self.health.losses.append(trace.loss)
+            self.record_trace(trace)
             if t.divergence is not None or time.perf_counter() > deadline:
                 break
+        self.finish_slice(done)
+        return done
+
+    @property
+    def steps_together(self) -> bool:
+        """Whether the scheduler may step this run in lockstep with other sessions' runs of
+        the same shape (engine.lockstep): a plain run, training, between steps."""
+        t = self.trainer
+        return (self.race is None and not self.closed and t.pending is None
+                and t.divergence is None)
+
+    def steps_allowed(self) -> int | None:
+        """How many steps the speed (or a pending ``step``) allows now; None: not training.
+        Credit builds with wall time, capped so a stalled loop does not cause a burst."""
+        now = self.clock()
+        cap = self.settings.max_steps_per_second  # "max" means the server's cap
+        if self._steps_left > 0:
+            # A `step {n}` runs as fast as the server's cap allows, never faster.
+            earned = self._credit + (now - self._last_tick) * cap
+            self._credit = min(earned, max(1.0, cap / 5))
+            self._last_tick = now
+            return min(self._steps_left, int(self._credit))
+        if self.state == "running":
+            rate = cap if self.speed == "max" else min(float(self.speed), cap)
+            earned = self._credit + (now - self._last_tick) * rate
+            self._credit = min(earned, max(1.0, rate / 5))
+            self._last_tick = now
+            return int(self._credit)
+        return None
+
+    def record_trace(self, trace: StepTrace) -> None:
+        """One step done (a race: lane 0's trace): kept for the chart, the
+        parameter path and the health watch."""
+        self._loss_steps.append(trace.step)
+        self._losses.append(trace.loss)
+        self.path.on_step(trace.step, self.trainer.net.flat)
+        self.health.losses.append(trace.loss)
+
+    def finish_slice(self, done: int) -> None:
+        """After ``done`` steps: spend the credit, bound the history, and ask for a frame."""
+        steps, losses = self._loss_steps, self._losses
+        t = self.trainer
         if len(losses) > MAX_LOSS_HISTORY:  # a long `step`: keep the curve's shape, bounded
             self._loss_steps, self._losses = (list(a) for a in thin(steps, losses,
                                                                      MAX_LOSS_HISTORY // 2))
@@ -302,7 +327,6 @@ class TrainingSession:
             self.check_health()
         if done and self.frame_wanted:
             self._notify()
-        return done
 
     def fail(self, message: str) -> None:
         """Stop training after an unexpected error, tell the client, keep the connection."""

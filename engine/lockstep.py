@@ -1,12 +1,14 @@
-"""One training step of several same-shaped runs at once, on the same mini-batch: a race's lanes.
+"""One training step of several same-shaped runs at once: a race's lanes, or a server's sessions.
 
 A race's lanes share the data, the network's shape and the batch order; only their optimizers
-and weights differ. On networks this small each NumPy call costs far more than its arithmetic,
-so the lanes' forward and backward passes run as one: the weights stacked along a lane axis,
-one matmul per layer for every lane (``engine.network.forward_layers`` and ``chain_rule``, the
-very code a lone network runs). The rest is each lane's own, unchanged: its batch draw, its
-loss, its penalty, its optimizer's update, its counters, its divergence check and its trace.
-Each lane's numbers are those its own ``step()`` would give.
+and weights differ. A server's sessions of one network shape share nothing else: each lane then
+brings its own batch, stacked with the others'. On networks this small each NumPy call costs
+far more than its arithmetic, so the lanes' forward and backward passes run as one: the weights
+stacked along a lane axis, one matmul per layer for every lane (``forward_layers`` and
+``chain_rule`` of ``engine.network``, the very code a lone network runs). The rest is each
+lane's own, unchanged: its batch draw, its loss, its penalty, its optimizer's update, its
+counters, its divergence check and its trace. Each lane's numbers are those its own ``step()``
+would give.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.network import chain_rule, forward_layers
+from engine.phases import BatchDraw
 from engine.trace import StepTrace
 from engine.trainer import Trainer
 
@@ -31,34 +34,53 @@ def can_step_together(lanes: Sequence[Trainer]) -> bool:
 
 
 def step_together(lanes: Sequence[Trainer]) -> list[StepTrace]:
-    """One step of every lane (``can_step_together`` must hold), their traces in order."""
+    """One step of every lane (``can_step_together`` must hold), their traces in order.
+
+    The lanes need not share their data: each draws its own batch. Lanes whose batches are the
+    very same array (a race's) run on it as it is; otherwise batches of one shape are stacked
+    along the lane axis (independent sessions of one network shape), one pass per shape."""
     with np.errstate(all="ignore"):  # overflow is each lane's divergence, not a warning
         draws = [t._draw() for t in lanes]
-        nets = [t.net for t in lanes]
-        fs, dfs = nets[0].layer_functions
-        n_layers = nets[0].n_layers
-        weights = [np.stack([net.weights[k] for net in nets]) for k in range(n_layers)]
-        biases = [np.stack([net.biases[k] for net in nets])[:, None, :] for k in range(n_layers)]
-        inputs = draws[0].inputs  # the same batch in every lane: the same order, the same seed
-        zs, acts = forward_layers(inputs, weights, biases, fs)
-        pending = []
-        for i, (t, draw) in enumerate(zip(lanes, draws, strict=True)):
-            t.net.inputs, t.net.zs, t.net.activations = draw.inputs, [z[i] for z in zs], \
-                [a[i] for a in acts]
-            pending.append(t._after_forward(draw))
-        delta = np.stack([p.output_delta for p in pending])
-        grads = [np.empty((len(lanes), *p.shape)) for p in nets[0].params]
-        deltas = chain_rule(inputs, zs, acts, delta, weights, dfs, grads)
-        traces = []
-        for i, (t, p) in enumerate(zip(lanes, pending, strict=True)):
-            grad_flat = np.concatenate([g[i].ravel() for g in _flat_order(grads, n_layers)])
-            cfg = t.config
-            penalty = t.net.add_penalty(grad_flat, cfg.regularization, cfg.regularization_rate)
-            p.deltas, p.grad_flat, p.penalty = [d[i] for d in deltas], grad_flat, penalty
-            t.net.deltas, t.net.grad_flat, t.net.penalty = p.deltas, grad_flat, penalty
-            p.phase = "backward"
-            traces.append(t._update(p))
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for i, draw in enumerate(draws):
+            by_shape.setdefault(draw.inputs.shape, []).append(i)
+        traces: list[StepTrace] = [None] * len(lanes)  # type: ignore[list-item]
+        for members in by_shape.values():
+            done = _pass([lanes[i] for i in members], [draws[i] for i in members])
+            for i, trace in zip(members, done, strict=True):
+                traces[i] = trace
         return traces
+
+
+def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw]) -> list[StepTrace]:
+    """The stacked forward and backward pass of lanes whose batches have one shape, then each
+    lane's own loss, penalty and update."""
+    nets = [t.net for t in lanes]
+    fs, dfs = nets[0].layer_functions
+    n_layers = nets[0].n_layers
+    weights = [np.stack([net.weights[k] for net in nets]) for k in range(n_layers)]
+    biases = [np.stack([net.biases[k] for net in nets])[:, None, :] for k in range(n_layers)]
+    shared = all(d.inputs is draws[0].inputs for d in draws)
+    inputs = draws[0].inputs if shared else np.stack([d.inputs for d in draws])
+    zs, acts = forward_layers(inputs, weights, biases, fs)
+    pending = []
+    for i, (t, draw) in enumerate(zip(lanes, draws, strict=True)):
+        t.net.inputs, t.net.zs, t.net.activations = draw.inputs, [z[i] for z in zs], \
+            [a[i] for a in acts]
+        pending.append(t._after_forward(draw))
+    delta = np.stack([p.output_delta for p in pending])
+    grads = [np.empty((len(lanes), *p.shape)) for p in nets[0].params]
+    deltas = chain_rule(inputs, zs, acts, delta, weights, dfs, grads)
+    traces = []
+    for i, (t, p) in enumerate(zip(lanes, pending, strict=True)):
+        grad_flat = np.concatenate([g[i].ravel() for g in _flat_order(grads, n_layers)])
+        cfg = t.config
+        penalty = t.net.add_penalty(grad_flat, cfg.regularization, cfg.regularization_rate)
+        p.deltas, p.grad_flat, p.penalty = [d[i] for d in deltas], grad_flat, penalty
+        t.net.deltas, t.net.grad_flat, t.net.penalty = p.deltas, grad_flat, penalty
+        p.phase = "backward"
+        traces.append(t._update(p))
+    return traces
 
 
 def _flat_order(grads: list[np.ndarray], n_layers: int) -> list[np.ndarray]:

@@ -19,6 +19,7 @@ class FakeSession:
         self.client, self.step_s = client, step_s
         self.cpu = CpuAccount()
         self.wants_cpu = True
+        self.steps_together = False  # each trains alone (its own network shape)
         self.budgets: list[float] = []
         self.steps = 0
 

@@ -57,3 +57,31 @@ def test_what_cannot_step_together_is_said() -> None:
     assert not can_step_together(lanes)
     other = Trainer(TrainingConfig(hidden=[3]))
     assert not can_step_together([lanes[0], other])
+
+
+def test_independent_runs_of_one_shape_step_together_each_on_its_own_batches() -> None:
+    """A server's sessions: other data, seeds, optimizers, batch sizes and positions in a pass
+    (a batch of another size steps in its own stacked pass)."""
+    configs = [TrainingConfig(), TrainingConfig(dataset="xor", seed=3, noise=0.2),
+               TrainingConfig(dataset="gauss", seed=7, batch_size=7, optimizer="adam",
+                              learning_rate=0.01),
+               TrainingConfig(dataset="spiral", seed=1, batch_size=None, regularization="l2",
+                              regularization_rate=0.01),
+               TrainingConfig(seed=5, optimizer="rmsprop", learning_rate=0.01)]
+    together, alone = [Trainer(c) for c in configs], [Trainer(c) for c in configs]
+    for t, u, head_start in zip(together, alone, [0, 3, 11, 1, 0], strict=True):
+        t.run(head_start)
+        u.run(head_start)
+    assert can_step_together(together)
+    for _ in range(STEPS):
+        traces = step_together(together)
+        for t, lane, trace in zip(alone, together, traces, strict=True):
+            mine = t.step()
+            assert mine is not None and trace.step == mine.step
+            assert np.array_equal(trace.batch, mine.batch)
+            assert trace.loss == mine.loss and trace.penalty == mine.penalty
+            assert np.array_equal(trace.grad_flat, mine.grad_flat)
+            assert np.array_equal(trace.update_flat, mine.update_flat)
+            assert np.array_equal(lane.net.flat, t.net.flat)
+    for t, lane in zip(alone, together, strict=True):
+        assert (lane.step_count, lane.epoch) == (t.step_count, t.epoch)

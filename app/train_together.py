@@ -1,0 +1,81 @@
+"""Sessions of one network shape trained in lockstep: one stacked forward and backward pass for a
+chunk of them (engine.lockstep), each session's own batch, loss, update and bookkeeping.
+
+With many sessions a visit is a step or two, and a lone step of these small networks is mostly
+NumPy's per-call cost: stepped together, a default-network session's step costs about half as
+much (bench/load.py; docs/performance.md). Every number is the one its own ``step()`` gives
+(tests/engine/test_lockstep.py), so this changes only the CPU a step costs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Hashable, Sequence
+
+from app.session import TrainingSession
+from engine.lockstep import step_together
+
+log = logging.getLogger(__name__)
+CHUNK = 32  # sessions stepped together at most, before the loop gets a turn (frames, reads)
+
+Visit = TrainingSession | list[TrainingSession]
+
+
+def plan_visits(sessions: Sequence[TrainingSession]) -> list[Visit]:
+    """The round's visits: sessions that may step together, by network shape, in chunks of up
+    to ``CHUNK``; every other session (a race, a step taken apart, a shape of its own) alone."""
+    by_shape: dict[Hashable, list[TrainingSession]] = {}
+    visits: list[Visit] = []
+    for session in sessions:
+        if session.steps_together:
+            by_shape.setdefault(_shape(session), []).append(session)
+        else:
+            visits.append(session)
+    for group in by_shape.values():
+        for at in range(0, len(group), CHUNK):
+            chunk = group[at : at + CHUNK]
+            visits.append(chunk if len(chunk) > 1 else chunk[0])
+    return visits
+
+
+def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
+                charge: Callable[[TrainingSession, float], None]) -> int:
+    """Step the chunk's sessions together for about ``budget_s`` seconds (the sum of their own
+    budgets), each as far as its speed allows; ``charge(session, seconds)`` bills each its part
+    of every pass. Returns the steps done, all sessions together."""
+    members = [s for s in chunk if s.wants_cpu and s.steps_together]
+    allowed = {s: s.steps_allowed() or 0 for s in members}
+    done = dict.fromkeys(members, 0)
+    stepping = [s for s in members if allowed[s] > 0]
+    start = time.perf_counter()
+    try:
+        while stepping:
+            pass_start = time.perf_counter()
+            traces = step_together([s.trainer for s in stepping])
+            each = (time.perf_counter() - pass_start) / len(stepping)
+            for session, trace in zip(stepping, traces, strict=True):
+                session.record_trace(trace)
+                done[session] += 1
+                charge(session, each)
+            stepping = [s for s in stepping
+                        if done[s] < allowed[s] and s.trainer.divergence is None]
+            if time.perf_counter() - start > budget_s:
+                break
+    except Exception:  # a broken pass must never stop the server: these sessions pause
+        log.exception("training sessions together failed; pausing them")
+        for session in members:
+            if session.trainer.pending is not None:
+                session.trainer.drop_step()
+            session.fail("training stopped by an internal error; reset or reconfigure")
+        return 0
+    for session in members:
+        session.finish_slice(done[session])
+    return sum(done.values())
+
+
+def _shape(session: TrainingSession) -> Hashable:
+    """Runs that ``engine.lockstep`` can step together have equal keys."""
+    net = session.trainer.net
+    fs, dfs = net.layer_functions
+    return (tuple(net.sizes), tuple(fs), tuple(dfs))

@@ -1,0 +1,90 @@
+"""Sessions of one network shape stepped together by the scheduler train exactly as each would
+alone: the same weights, the same batch losses in their frames, each at its own speed; sessions
+that cannot step together (a race, another shape, a step taken apart) are visited alone."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.protocol import decode_frame
+from app.protocol.commands import Configure, PhaseStep, Play, SetSpeed, Step, parse_command
+from app.session import TrainingSession
+from app.settings import Settings
+from app.train_together import CHUNK, plan_visits, train_chunk
+from tests.app.test_pacing import FakeClock
+
+CONFIGS = [{}, {"dataset": "xor", "seed": 4}, {"optimizer": "adam", "learning_rate": 0.01},
+           {"dataset": "spiral", "batch_size": 3}]
+
+
+def _sessions(clock: FakeClock) -> list[TrainingSession]:
+    sessions = []
+    for config in CONFIGS:
+        session = TrainingSession(Settings(max_steps_per_second=1000), clock=clock)
+        session.apply(Configure(type="configure", config=config))
+        session.apply(SetSpeed(type="speed", steps_per_second="max"))
+        session.apply(Play(type="play"))
+        sessions.append(session)
+    return sessions
+
+
+def _no_charge(session: TrainingSession, seconds: float) -> None:
+    pass
+
+
+def test_stepped_together_each_session_trains_as_it_would_alone() -> None:
+    clock_a, clock_b = FakeClock(), FakeClock()
+    together, alone = _sessions(clock_a), _sessions(clock_b)
+    # one at a slower speed: it takes its own number of steps, not the chunk's
+    for s in (together[1], alone[1]):
+        s.apply(SetSpeed(type="speed", steps_per_second=200))
+    assert plan_visits(together) == [together]  # one shape: one visit
+    for _ in range(20):
+        clock_a.now += 0.01
+        clock_b.now += 0.01
+        train_chunk(together, budget_s=10.0, charge=_no_charge)
+        for s in alone:
+            s.run_slice(budget_s=10.0)
+    for mine, theirs in zip(together, alone, strict=True):
+        assert mine.trainer.step_count == theirs.trainer.step_count
+        assert np.array_equal(mine.trainer.net.flat, theirs.trainer.net.flat)
+        a, b = decode_frame(mine.build_frame()), decode_frame(theirs.build_frame())
+        assert np.array_equal(a["losses"], b["losses"]) and len(a["losses"]) > 0
+        assert a["train_loss"] == b["train_loss"]
+    # "max" at the cap, 1,000 steps/s, for 0.2 s; the slower one at its own 200 steps/s
+    assert abs(together[0].trainer.step_count - 200) <= 1
+    assert abs(together[1].trainer.step_count - 40) <= 1
+
+
+def test_a_chunk_honours_a_pending_step_count_and_its_budget() -> None:
+    clock = FakeClock()
+    sessions = _sessions(clock)
+    sessions[2].apply(Step(type="step", n=3))  # paused, three steps at the cap, then stop
+    clock.now += 0.01
+    done = train_chunk(sessions, budget_s=10.0, charge=_no_charge)
+    counts = [s.trainer.step_count for s in sessions]
+    assert counts[2] == 3 and counts[0] == counts[1] == counts[3] in (9, 10)  # 0.01 s at 1,000/s
+    assert done == sum(counts)
+    assert not sessions[2].wants_cpu and sessions[2].frame_wanted  # its step is over: a frame
+    clock.now += 0.01
+    train_chunk(sessions, budget_s=0.0, charge=_no_charge)  # no time left: one pass, not more
+    assert [s.trainer.step_count for s in sessions] == [counts[0] + 1, counts[0] + 1, 3,
+                                                        counts[0] + 1]
+
+
+def test_what_cannot_step_together_is_visited_alone() -> None:
+    clock = FakeClock()
+    sessions = _sessions(clock)
+    other_shape, taken_apart, race = _sessions(clock)[:3]
+    other_shape.apply(Configure(type="configure", config={"hidden": [3]}))
+    taken_apart.apply(PhaseStep(type="phase", to="forward"))
+    race.apply(parse_command('{"type": "race", "lanes": [{"optimizer": "sgd", '
+                             '"learning_rate": 0.03}, {"optimizer": "adam", '
+                             '"learning_rate": 0.01}]}', max_bytes=4096))
+    visits = plan_visits([*sessions, other_shape, taken_apart, race])
+    assert sessions in visits
+    assert other_shape in visits and taken_apart in visits and race in visits
+    many = [TrainingSession(Settings()) for _ in range(CHUNK + 3)]
+    for s in many:
+        s.apply(Play(type="play"))
+    assert [len(v) for v in plan_visits(many)] == [CHUNK, 3]  # type: ignore[arg-type]
