@@ -32,7 +32,7 @@ from app.room_commands import ROOM_HANDLERS
 from app.rooms import Room
 from app.session import TrainingSession
 from app.settings import Settings
-from app.ws_transport import PREPARED_FRAMES
+from app.ws_transport import PREPARED_FRAMES, prepared_frame
 
 log = logging.getLogger(__name__)
 MAX_OUTBOX = 512  # JSON messages waiting for a client that does not read: then it is dropped
@@ -53,6 +53,9 @@ class Connection:
         self._sending = True  # the sender task is at work (not waiting to be woken)
         prepared = ws.scope.get("extensions", {}).get(PREPARED_FRAMES)
         self._write_prepared: Callable[[bytes], bool] | None = prepared and prepared["write"]
+        self._can_write: Callable[[], bool] | None = prepared and prepared["can_write"]
+        self._frame_interval = 1.0 / self.settings.frame_rate
+        self._last_frame = 0.0  # when the last own frame was due (monotonic; paces frames)
         self._suggesting: asyncio.Task[None] | None = None
         self.attach(session)
 
@@ -61,11 +64,55 @@ class Connection:
         """Drive ``session`` (its own, or a room's run taken over by a returning teacher)."""
         self.session = session
         session.on_change = self.wake_sender
+        session.on_trained = self.frame_after_training
 
     def wake_sender(self) -> None:
         self._wake.set()
         if self.role != "student":  # a follower's session does not train
             self.app_state.scheduler.wake()
+
+    def frame_after_training(self) -> None:
+        """The session trained and wants a frame: built and written right here, in the
+        scheduler's visit, when it is due, nothing is queued before it, the sender is idle and
+        the socket takes it now (no task switch, no send timeout: nothing waits); else the
+        sender sends it in turn. With hundreds of sessions this halves a frame's overhead, and
+        frames are built where training yields to the loop, not piled into one loop turn."""
+        session = self.session
+        if (self.role == "student" or self._sending or session.outbox or self._can_write is None
+                or not self._can_write() or not self._frame_now()):
+            self.wake_sender()
+            return
+        data = self._build_frame()
+        if self._write_prepared is not None and self._write_prepared(prepared_frame(data)):
+            metrics.record_frame(len(data))
+        else:  # cannot happen between the check and now (one thread); kept safe all the same
+            session.frame_wanted = True
+            self.wake_sender()
+
+    def _frame_now(self) -> bool:
+        """Whether an own frame may go now (paced at the frame rate; a session over its share
+        of CPU spaces its frames out); if so, it counts as sent."""
+        now = time.monotonic()
+        if now < self._last_frame + self._frame_interval:
+            return False
+        self._last_frame = max(self._last_frame + self._frame_interval,
+                               now - self._frame_interval)  # no drift
+        # Fair by cost: a session using more than its share spaces its frames out.
+        share = self.session.cpu.rate(time.perf_counter()) / \
+            self.app_state.scheduler.share_of(self.session)
+        if share > OVER_SHARE:
+            self._last_frame += self._frame_interval * min(share / OVER_SHARE - 1.0, 10.0)
+            return False
+        return True
+
+    def _build_frame(self) -> bytes:
+        session = self.session
+        started = time.perf_counter()
+        data = session.build_frame(self.app_state.scheduler.active)
+        session.cpu.charge(time.perf_counter() - started, time.perf_counter())
+        if self.role == "teacher" and self.room is not None:
+            self.room.publish_frame(data)  # built once, sent to every follower
+        return data
 
     def take_frame(self, seq: int, frame: bytes, wire: bytes) -> None:
         """A room's new frame (as a follower). Written at once when nothing is queued before it
@@ -204,8 +251,6 @@ class Connection:
     # ---- sending -------------------------------------------------------------------------------
     async def _send(self) -> None:
         s = self.settings
-        interval = 1.0 / s.frame_rate
-        last_frame = 0.0
         while True:
             session = self.session
             if not session.outbox and not self._frame_due():
@@ -235,24 +280,16 @@ class Connection:
                     self.sent_seq = room.seq
                     await self._send_frame(room.frame)
             elif session.frame_wanted:
-                wait = last_frame + interval - time.monotonic()
+                wait = self._last_frame + self._frame_interval - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
                     if session.outbox:
                         continue  # e.g. a 'ready' arrived: it must go before the frame
-                last_frame = max(last_frame + interval, time.monotonic() - interval)  # no drift
-                # Fair by cost: a session using more than its share spaces its frames out.
-                share = session.cpu.rate(time.perf_counter()) / \
-                    self.app_state.scheduler.share_of(session)
-                if share > OVER_SHARE:
-                    last_frame += interval * min(share / OVER_SHARE - 1.0, 10.0)
-                    continue
-                started = time.perf_counter()
-                data = session.build_frame(self.app_state.scheduler.active)
-                session.cpu.charge(time.perf_counter() - started, time.perf_counter())
-                if self.role == "teacher" and self.room is not None:
-                    self.room.publish_frame(data)  # built once, sent to every follower
-                await self._send_frame(data)
+                if not session.frame_wanted:
+                    continue  # sent meanwhile, straight after training
+                if not self._frame_now():
+                    continue  # over its share: spaced out
+                await self._send_frame(self._build_frame())
 
     def _frame_due(self) -> bool:
         if self.role == "student":

@@ -107,7 +107,8 @@ class Scheduler:
             for visit in plan_visits(under):
                 start = time.perf_counter()
                 if isinstance(visit, list):  # one network shape: stepped together
-                    budget = sum(self._budget(s, pool, now) for s in visit)
+                    # their slices together, but no longer than one slice: the loop's turn
+                    budget = min(self.slice_s, sum(self._budget(s, pool, now) for s in visit))
                     done = train_chunk(visit, budget, _charge)
                 else:
                     done = self._train_alone(visit, self._budget(visit, pool, now))

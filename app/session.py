@@ -71,6 +71,8 @@ class TrainingSession:
         self._loss_steps: list[int] = []
         self._losses: list[float] = []
         self.on_change: Any = None  # set by the owner: called when there is something to send
+        # set by the owner: called instead when training (finished, consistent) wants a frame
+        self.on_trained: Callable[[], None] | None = None
         self.publish: Callable[[dict[str, Any]], None] | None = None  # a room's, when presented
         self.race: RaceMode | None = None  # lanes in lockstep; lane 0 is ``trainer``
         # set by the owner: None if the session may grow to n sessions' worth, else why not
@@ -326,7 +328,10 @@ class TrainingSession:
         if done:
             self.check_health()
         if done and self.frame_wanted:
-            self._notify()
+            if self.on_trained is not None:
+                self.on_trained()
+            else:
+                self._notify()
 
     def fail(self, message: str) -> None:
         """Stop training after an unexpected error, tell the client, keep the connection."""

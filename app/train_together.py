@@ -17,7 +17,7 @@ from app.session import TrainingSession
 from engine.lockstep import step_together
 
 log = logging.getLogger(__name__)
-CHUNK = 32  # sessions stepped together at most, before the loop gets a turn (frames, reads)
+CHUNK = 16  # sessions stepped together at most, before the loop gets a turn (frames, reads)
 
 Visit = TrainingSession | list[TrainingSession]
 

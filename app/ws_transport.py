@@ -11,7 +11,8 @@ task switch, Starlette's and uvicorn's checks and a fresh websocket framing: abo
 classroom of 300 at 30 frames/s needed a whole core. A server's frames are never masked and
 compression is off, so one framing (``prepared_frame``) serves every follower: the protocol offers
 ``write_prepared`` to the app as the ASGI extension ``PREPARED_FRAMES``, which writes those bytes
-straight to the socket when the connection is open and not held back by its reader.
+straight to the socket when the connection is open and not held back by its reader. A session's
+own frames take the same way when they are built right after its training (app/connection.py).
 """
 
 from __future__ import annotations
@@ -55,14 +56,20 @@ class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope = getattr(self, "scope", None)  # absent when the handshake was refused
         if scope is not None:  # the app task has not started yet: it sees the extension
-            scope["extensions"][PREPARED_FRAMES] = {"write": self.write_prepared}
+            scope["extensions"][PREPARED_FRAMES] = {"write": self.write_prepared,
+                                                    "can_write": self.can_write_prepared}
+
+    def can_write_prepared(self) -> bool:
+        """Whether ``write_prepared`` would write now: open, not closing, and not over its
+        buffer's high-water mark (the reader is behind; the app's own send then waits, under
+        its timeout)."""
+        return not (self.conn.state is not State.OPEN or self.close_sent or self.disconnected
+                    or not self.writable.is_set() or self.transport.is_closing())
 
     def write_prepared(self, frame: bytes) -> bool:
         """Write a ``prepared_frame`` now; False (nothing written) when this connection cannot
-        take it now: not open, closing, or over its buffer's high-water mark (the reader is
-        behind; the app's own send then waits, under its timeout)."""
-        if (self.conn.state is not State.OPEN or self.close_sent or self.disconnected
-                or not self.writable.is_set() or self.transport.is_closing()):
+        take it now (``can_write_prepared``)."""
+        if not self.can_write_prepared():
             return False
         self.transport.write(frame)
         return True

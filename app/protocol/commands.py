@@ -402,9 +402,12 @@ def _refuse_null_and_huge(value: Any, path: str) -> None:
             _refuse_null_and_huge(v, f"{path}.{i}")
 
 
+_COMMAND_ID: TypeAdapter[str | int] = TypeAdapter(CommandId)  # built once: it costs ~0.3 ms
+
+
 def _valid_id(value: Any) -> str | int | None:
     try:
-        checked: str | int = TypeAdapter(CommandId).validate_python(value, strict=True)
+        checked: str | int = _COMMAND_ID.validate_python(value, strict=True)
         return checked
     except ValidationError:
         return None
