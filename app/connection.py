@@ -78,8 +78,16 @@ class Connection:
         sender sends it in turn. With hundreds of sessions this halves a frame's overhead, and
         frames are built where training yields to the loop, not piled into one loop turn."""
         session = self.session
+        if not session.frame_wanted:
+            return  # built meanwhile
         if (self.role == "student" or self._sending or session.outbox or self._can_write is None
-                or not self._can_write() or not self._frame_now()):
+                or not self._can_write()):
+            self.wake_sender()
+            return
+        if not self.app_state.scheduler.may_build_frames():
+            self.app_state.scheduler.defer(self.frame_after_training)
+            return
+        if not self._frame_now():
             self.wake_sender()
             return
         data = self._build_frame()

@@ -20,8 +20,10 @@ session cannot starve the others or the loop; paused sessions cost nothing.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
+from collections.abc import Callable
 
 from app import metrics
 from app.cpu_share import LOOP_SHARE, OVER_SHARE, fair_share, shares_by_address
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 IDLE_TICK_S = 0.004  # how often paced (slow-speed) sessions are looked at
 ROUND_S = 0.025  # every busy session gets a slice this often, when the CPU allows
 MIN_SLICE_S = 0.00005  # with very many sessions: still a step or two per visit
+VISIT_FRAMES_S = 0.006  # frames built inside one visit, right after training: this long at most
 SMOOTHING = 0.3  # weight of the newest round in the estimate of the loop's other work
 
 
@@ -45,6 +48,8 @@ class Scheduler:
         self.round_s = ROUND_S  # how long the last round took (wall)
         self.active = 1  # sessions that wanted CPU in the last round (for fair shares)
         self.shares: dict[TrainingSession, float] = {}  # each busy session's share, last round
+        self.visit_start = 0.0  # when the current visit began (perf_counter)
+        self._deferred: collections.deque[Callable[[], None]] = collections.deque()
 
     def add(self, session: TrainingSession) -> None:
         self.sessions.add(session)
@@ -59,6 +64,24 @@ class Scheduler:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def may_build_frames(self) -> bool:
+        """Whether a session just trained may build its frame inside this visit: until the
+        visit has lasted ``VISIT_FRAMES_S``. Later ones are ``defer``red to the next loop turns
+        (sixteen of the largest network's frames in one turn would hold the loop for 60 ms)."""
+        return time.perf_counter() - self.visit_start < VISIT_FRAMES_S
+
+    def defer(self, build_frame: Callable[[], None]) -> None:
+        """Build a frame after this visit, in a loop turn of its own (with others, up to
+        ``VISIT_FRAMES_S``)."""
+        self._deferred.append(build_frame)
+
+    async def _build_deferred(self) -> None:
+        while self._deferred:
+            self.visit_start = time.perf_counter()
+            while self._deferred and self.may_build_frames():
+                self._deferred.popleft()()
+            await asyncio.sleep(0)
 
     def _budget(self, session: TrainingSession, pool: float, now: float) -> float:
         """A visit's time follows the session's share: one user beside one address's 20 heavy
@@ -105,7 +128,7 @@ class Scheduler:
             under = [s for s in busy
                      if s.cpu.rate(now) <= OVER_SHARE * self.shares[s]] or busy
             for visit in plan_visits(under):
-                start = time.perf_counter()
+                start = self.visit_start = time.perf_counter()
                 if isinstance(visit, list):  # one network shape: stepped together
                     # their slices together, but no longer than one slice: the loop's turn
                     budget = min(self.slice_s, sum(self._budget(s, pool, now) for s in visit))
@@ -119,6 +142,7 @@ class Scheduler:
                     # frames now, so frames are spread over the round instead of piling up
                     # into one long loop iteration (which is what loop lag sees).
                     await asyncio.sleep(0)
+                    await self._build_deferred()
             self.round_s = time.perf_counter() - round_start
             self.steps_total += worked
             metrics.record_steps(worked)

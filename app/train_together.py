@@ -18,17 +18,19 @@ from engine.lockstep import step_together
 
 log = logging.getLogger(__name__)
 CHUNK = 16  # sessions stepped together at most, before the loop gets a turn (frames, reads)
+SMALL_STEP = 20_000  # batch size x parameters, at most, of a step taken in lockstep
 
 Visit = TrainingSession | list[TrainingSession]
 
 
 def plan_visits(sessions: Sequence[TrainingSession]) -> list[Visit]:
-    """The round's visits: sessions that may step together, by network shape, in chunks of up
-    to ``CHUNK``; every other session (a race, a step taken apart, a shape of its own) alone."""
+    """The round's visits: sessions with small steps that may step together, by network shape,
+    in chunks of up to ``CHUNK``; every other session (a race, a step taken apart, a shape of
+    its own, a large step) alone."""
     by_shape: dict[Hashable, list[TrainingSession]] = {}
     visits: list[Visit] = []
     for session in sessions:
-        if session.steps_together:
+        if session.steps_together and _small(session):
             by_shape.setdefault(_shape(session), []).append(session)
         else:
             visits.append(session)
@@ -72,6 +74,14 @@ def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
     for session in members:
         session.finish_slice(done[session])
     return sum(done.values())
+
+
+def _small(session: TrainingSession) -> bool:
+    """A step whose arithmetic is small beside NumPy's per-call cost: stacking saves most of it.
+    A big step gains little, and a chunk of them would hold the loop for one long pass."""
+    t = session.trainer
+    batch = t.config.batch_size or len(t.y_train)
+    return batch * t.net.n_params <= SMALL_STEP
 
 
 def _shape(session: TrainingSession) -> Hashable:

@@ -81,9 +81,14 @@ def test_what_cannot_step_together_is_visited_alone() -> None:
     race.apply(parse_command('{"type": "race", "lanes": [{"optimizer": "sgd", '
                              '"learning_rate": 0.03}, {"optimizer": "adam", '
                              '"learning_rate": 0.01}]}', max_bytes=4096))
-    visits = plan_visits([*sessions, other_shape, taken_apart, race])
+    big_steps = _sessions(clock)[:2]  # the largest network on full batches: alone
+    for s in big_steps:
+        s.apply(Configure(type="configure", config={"hidden": [8] * 6, "samples": 2000,
+                                                     "batch_size": "all"}))
+    visits = plan_visits([*sessions, other_shape, taken_apart, race, *big_steps])
     assert sessions in visits
     assert other_shape in visits and taken_apart in visits and race in visits
+    assert all(s in visits for s in big_steps)
     many = [TrainingSession(Settings()) for _ in range(CHUNK + 3)]
     for s in many:
         s.apply(Play(type="play"))
