@@ -116,7 +116,7 @@ class Connection:
     def _build_frame(self) -> bytes:
         session = self.session
         started = time.perf_counter()
-        data = session.build_frame(self.app_state.scheduler.active)
+        data = session.build_frame()
         session.cpu.charge(time.perf_counter() - started, time.perf_counter())
         if self.role == "teacher" and self.room is not None:
             self.room.publish_frame(data)  # built once, sent to every follower

@@ -119,6 +119,8 @@ class Scheduler:
             worked, training_s = 0, 0.0
             round_start = time.perf_counter()
             self.active = len(busy)
+            for session in busy:  # the frames' and health checks' budgets follow the load
+                session.sharing = self.active
             now = time.perf_counter()
             # Fair by cost: the loop is shared between client addresses, then between an
             # address's sessions; a session over its share of CPU time (training and frames)

@@ -88,6 +88,7 @@ class TrainingSession:
         self._clear_path()
         self.health = HealthWatch(self.clock)
         self.cpu = CpuAccount()  # training and frame building, for fair shares
+        self.sharing = 1  # sessions training in this process (set by the scheduler each round)
 
     # ---- commands -------------------------------------------------------------------------
     def apply(self, cmd: Command) -> None:
@@ -345,9 +346,10 @@ class TrainingSession:
         self._notify()
 
     # ---- what the client sees ---------------------------------------------------------------
-    def build_frame(self, sharing: int = 1) -> bytes:
+    def build_frame(self, sharing: int | None = None) -> bytes:
         """The newest state as one binary frame; clears the batch losses it carries.
-        ``sharing``: sessions training in this process (the frame's costly parts' budget)."""
+        ``sharing``: sessions training in this process (the frame's costly parts' budget);
+        default: as the scheduler last counted them."""
         steps, losses = thin(self._loss_steps, self._losses, MAX_LOSS_POINTS)
         self._clear_losses()
         self.frame_wanted = False
@@ -356,7 +358,7 @@ class TrainingSession:
         if self.race is not None:
             extra = self.race.frame_extra(self._frames.grid_size)
         return self._frames.build(self.trainer, self.state, self.speed, steps, losses, self.run,
-                                  ack, extra, sharing)
+                                  ack, extra, sharing or self.sharing)
 
     def ready_message(self) -> dict[str, Any]:
         message = self._frames.ready_message(self.trainer, self.state, self.run, self.speed)
@@ -411,7 +413,7 @@ class TrainingSession:
 
     def check_health(self, force: bool = False) -> None:
         """Dead or saturated units, a stalled loss: said when due and changed."""
-        message = self.health.check(self.trainer, force)
+        message = self.health.check(self.trainer, force, self.sharing)
         if message is not None:
             self.outbox.append(message)
             if self.publish is not None:
