@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from engine.losses import bce_stacked
 from engine.network import chain_rule, forward_layers
 from engine.phases import BatchDraw
 from engine.trace import StepTrace
@@ -63,11 +64,15 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw]) -> list[StepTrac
     shared = all(d.inputs is draws[0].inputs for d in draws)
     inputs = draws[0].inputs if shared else np.stack([d.inputs for d in draws])
     zs, acts = forward_layers(inputs, weights, biases, fs)
+    computed: list[tuple[float, np.ndarray] | None] = [None] * len(lanes)
+    if all(t.config.chosen_loss == "bce" for t in lanes):  # the usual one: all lanes at once
+        values, stacked_delta = bce_stacked(acts[-1], np.stack([d.targets for d in draws]))
+        computed = [(float(v), d) for v, d in zip(values, stacked_delta, strict=True)]
     pending = []
     for i, (t, draw) in enumerate(zip(lanes, draws, strict=True)):
         t.net.inputs, t.net.zs, t.net.activations = draw.inputs, [z[i] for z in zs], \
             [a[i] for a in acts]
-        pending.append(t._after_forward(draw))
+        pending.append(t._after_forward(draw, computed[i]))
     delta = np.stack([p.output_delta for p in pending])
     grads = [np.empty((len(lanes), *p.shape)) for p in nets[0].params]
     deltas = chain_rule(inputs, zs, acts, delta, weights, dfs, grads)

@@ -58,6 +58,15 @@ def _bce(out: Array, Y: Array) -> tuple[float, Array]:
     return float(terms.sum()) / out.size, (sigmoid_from_exp(out, e) - Y) / out.size
 
 
+def bce_stacked(out: Array, Y: Array) -> tuple[Array, Array]:
+    """Runs stacked on a leading axis, out and Y (..., n, k): each run's loss and dL/d(out),
+    the very numbers ``_bce`` gives it alone (one set of NumPy calls for all: lockstep)."""
+    n, k = out.shape[-2:]
+    e = np.exp(-np.abs(out))
+    values: Array = _bce_terms(out, Y, e).sum(axis=(-2, -1)) / (n * k)
+    return values, (sigmoid_from_exp(out, e) - Y) / (n * k)
+
+
 def _bce_values(out: Array, Y: Array) -> Array:
     n, k = out.shape[-2:]
     values: Array = _bce_terms(out, Y).sum(axis=(-2, -1)) / (n * k)

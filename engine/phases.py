@@ -220,11 +220,13 @@ class StepPhases:
         self._cursor = cursor = cursor + B
         return BatchDraw(batch, Xb, Yb, cursor >= n, cursor_before, order_before, rng_before)
 
-    def _after_forward(self, draw: BatchDraw) -> PendingStep:
+    def _after_forward(self, draw: BatchDraw, computed: tuple[float, Array] | None = None
+                       ) -> PendingStep:
         """The step in progress once the network's forward pass over ``draw`` is done (its
-        caches hold it): the batch loss and the output's dL/dz."""
+        caches hold it): the batch loss and the output's dL/dz (``computed`` already, with
+        other runs', by engine.lockstep)."""
         net = self.net
-        loss, delta = net.loss_and_delta(draw.targets, self.config.chosen_loss)
+        loss, delta = computed or net.loss_and_delta(draw.targets, self.config.chosen_loss)
         p = self._pending = PendingStep(
             "forward", self.step_count + 1, draw.batch, draw.inputs, draw.targets, loss, net.zs,
             net.activations, delta, draw.pass_complete, draw.cursor_before, draw.order_before,
