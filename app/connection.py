@@ -117,7 +117,9 @@ class Connection:
         session = self.session
         started = time.perf_counter()
         data = session.build_frame()
-        session.cpu.charge(time.perf_counter() - started, time.perf_counter())
+        spent = time.perf_counter() - started
+        session.cpu.charge(spent, started + spent)
+        self.app_state.scheduler.frame_s += spent
         if self.role == "teacher" and self.room is not None:
             self.room.publish_frame(data)  # built once, sent to every follower
         return data

@@ -49,6 +49,7 @@ class Scheduler:
         self.active = 1  # sessions that wanted CPU in the last round (for fair shares)
         self.shares: dict[TrainingSession, float] = {}  # each busy session's share, last round
         self.visit_start = 0.0  # when the current visit began (perf_counter)
+        self.frame_s = 0.0  # time spent building frames, ever (visits subtract theirs)
         self._deferred: collections.deque[Callable[[], None]] = collections.deque()
 
     def add(self, session: TrainingSession) -> None:
@@ -131,13 +132,15 @@ class Scheduler:
                      if s.cpu.rate(now) <= OVER_SHARE * self.shares[s]] or busy
             for visit in plan_visits(under):
                 start = self.visit_start = time.perf_counter()
+                frames_before = self.frame_s
                 if isinstance(visit, list):  # one network shape: stepped together
                     # their slices together, but no longer than one slice: the loop's turn
                     budget = min(self.slice_s, sum(self._budget(s, pool, now) for s in visit))
                     done = train_chunk(visit, budget, _charge)
                 else:
                     done = self._train_alone(visit, self._budget(visit, pool, now))
-                training_s += time.perf_counter() - start
+                # frames built in the visit, right after training, are the loop's other work
+                training_s += time.perf_counter() - start - (self.frame_s - frames_before)
                 worked += done
                 if done:
                     # Yield after every visit that trained: the senders it woke build their
