@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lean_client import OPCODE_BINARY, connect_lean
 from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -218,6 +219,46 @@ async def client(url: str, stats: ClientStats, gate: Gate, go: asyncio.Event,
             gate.arrive()
 
 
+async def lean_client(url: str, stats: ClientStats, gate: Gate, go: asyncio.Event,
+                      window: list[float]) -> None:
+    """``client``'s behaviour through bench/lean_client.py: a fraction of its CPU per frame."""
+    loop = asyncio.get_running_loop()
+    first_frame = loop.create_future()
+    arrived = False
+
+    def on_message(opcode: int, payload: bytes | memoryview) -> None:
+        if opcode != OPCODE_BINARY:
+            return
+        if not first_frame.done():
+            first_frame.set_result(None)
+        now = loop.time()
+        if go.is_set() and window[0] <= now < window[1]:
+            stats.frames += 1
+            stats.sizes.append(len(payload))
+            (length,) = struct.unpack_from("<I", payload)
+            kept = bytes(payload[: 4 + length])  # the header: all that is read of it
+            if stats.first is None:
+                stats.first, stats.first_t = kept, now
+            stats.last, stats.last_t = kept, now
+
+    try:
+        lean = await asyncio.wait_for(connect_lean(url, on_message), 60)
+        try:
+            await asyncio.wait_for(first_frame, 60)  # hello, ready, then the first frame
+            lean.send_text('{"type":"speed","steps_per_second":"max"}')
+            lean.send_text('{"type":"play"}')
+            gate.arrive()
+            arrived = True
+            await go.wait()
+            await asyncio.sleep(max(0.0, window[1] - loop.time()))
+        finally:
+            lean.close()
+    except Exception as exc:  # a client that fails is reported, not fatal to the run
+        stats.error = f"{type(exc).__name__}: {exc}"
+        if not arrived:
+            gate.arrive()
+
+
 async def opening(ws: ClientConnection) -> None:
     """hello, ready, then the first frame (binary)."""
     while not isinstance(await ws.recv(), bytes):
@@ -233,13 +274,14 @@ async def poll_memory(pid: int | None, stop: asyncio.Event, rss: list[float]) ->
 
 
 async def run_load(url: str, base: str, pid: int | None, n: int, duration: float,
-                   at_once: bool = False) -> dict[str, Any]:
+                   at_once: bool = False, lean: bool = True) -> dict[str, Any]:
     stats = [ClientStats() for _ in range(n)]
     gate, go = Gate(n), asyncio.Event()
     window = [0.0, 0.0]
     tasks = []
     for i in range(n):  # in small waves (a burst of handshakes is measured with --at-once)
-        tasks.append(asyncio.create_task(client(url, stats[i], gate, go, window)))
+        tasks.append(asyncio.create_task(
+            (lean_client if lean else client)(url, stats[i], gate, go, window)))
         if i % 10 == 9 and not at_once:
             await asyncio.sleep(0.05)
     await gate.open.wait()
@@ -381,6 +423,9 @@ def main() -> None:
                         help="every client connects at the same moment (the connection storm); "
                              "with --duration 15 the loop lag's window (the last 400 ticks of "
                              "50 ms, or more when late) holds the storm too")
+    parser.add_argument("--client", choices=("lean", "websockets"), default="lean",
+                        help="lean: bench/lean_client.py, a fraction of the CPU per frame of the "
+                             "websockets package (the clients share the server's cores)")
     args = parser.parse_args()
 
     bare = bare_engine_steps_per_second(args.bare_seconds)
@@ -395,7 +440,7 @@ def main() -> None:
     try:
         wait_healthy(base, 1 if args.url else args.workers)
         result = asyncio.run(run_load(url, base, pid, args.clients, args.duration,
-                                      args.at_once))
+                                      args.at_once, args.client == "lean"))
     finally:
         if server is not None:
             server.terminate()
