@@ -72,10 +72,10 @@ class Scheduler:
         (sixteen of the largest network's frames in one turn would hold the loop for 60 ms)."""
         return time.perf_counter() - self.visit_start < VISIT_FRAMES_S
 
-    def defer(self, build_frame: Callable[[], None]) -> None:
-        """Build a frame after this visit, in a loop turn of its own (with others, up to
-        ``VISIT_FRAMES_S``)."""
-        self._deferred.append(build_frame)
+    def defer(self, work: Callable[[], None]) -> None:
+        """Do ``work`` (a frame to build, a health check) after this visit, in a loop turn of
+        its own (with others, up to ``VISIT_FRAMES_S``)."""
+        self._deferred.append(work)
 
     async def _build_deferred(self) -> None:
         while self._deferred:
@@ -136,7 +136,7 @@ class Scheduler:
                 if isinstance(visit, list):  # one network shape: stepped together
                     # their slices together, but no longer than one slice: the loop's turn
                     budget = min(self.slice_s, sum(self._budget(s, pool, now) for s in visit))
-                    done = train_chunk(visit, budget, _charge)
+                    done = train_chunk(visit, budget, _charge, self.defer)
                 else:
                     done = self._train_alone(visit, self._budget(visit, pool, now))
                 # frames built in the visit, right after training, are the loop's other work

@@ -308,8 +308,9 @@ class TrainingSession:
         self.path.on_step(trace.step, self.trainer.net.flat)
         self.health.losses.append(trace.loss)
 
-    def finish_slice(self, done: int) -> None:
-        """After ``done`` steps: spend the credit, bound the history, and ask for a frame."""
+    def finish_slice(self, done: int, check_health: bool = True) -> None:
+        """After ``done`` steps: spend the credit, bound the history, look at the run's health
+        when due (unless the caller does it later), and ask for a frame."""
         steps, losses = self._loss_steps, self._losses
         t = self.trainer
         if len(losses) > MAX_LOSS_HISTORY:  # a long `step`: keep the curve's shape, bounded
@@ -326,7 +327,7 @@ class TrainingSession:
             self._credit -= done
             self.frame_wanted = True
         self.after_training()
-        if done:
+        if done and check_health:
             self.check_health()
         if done and self.frame_wanted:
             if self.on_trained is not None:

@@ -42,10 +42,13 @@ def plan_visits(sessions: Sequence[TrainingSession]) -> list[Visit]:
 
 
 def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
-                charge: Callable[[TrainingSession, float], None]) -> int:
+                charge: Callable[[TrainingSession, float], None],
+                later: Callable[[Callable[[], None]], None]) -> int:
     """Step the chunk's sessions together for about ``budget_s`` seconds (the sum of their own
     budgets), each as far as its speed allows; ``charge(session, seconds)`` bills each its part
-    of every pass. Returns the steps done, all sessions together."""
+    of every pass; ``later(work)`` runs each session's health check in a later loop turn (the
+    chunk's sessions started together fall due together: sixteen full-data passes of the
+    largest network in one turn held the loop for 200 ms). Returns the steps done."""
     members = [s for s in chunk if s.wants_cpu and s.steps_together]
     allowed = {s: s.steps_allowed() or 0 for s in members}
     done = dict.fromkeys(members, 0)
@@ -72,7 +75,9 @@ def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
             session.fail("training stopped by an internal error; reset or reconfigure")
         return 0
     for session in members:
-        session.finish_slice(done[session])
+        session.finish_slice(done[session], check_health=False)
+        if done[session]:
+            later(session.check_health)
     return sum(done.values())
 
 

@@ -4,6 +4,8 @@ that cannot step together (a race, another shape, a step taken apart) are visite
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from app.protocol import decode_frame
@@ -32,6 +34,10 @@ def _no_charge(session: TrainingSession, seconds: float) -> None:
     pass
 
 
+def _now(work: Callable[[], None]) -> None:
+    work()
+
+
 def test_stepped_together_each_session_trains_as_it_would_alone() -> None:
     clock_a, clock_b = FakeClock(), FakeClock()
     together, alone = _sessions(clock_a), _sessions(clock_b)
@@ -42,7 +48,7 @@ def test_stepped_together_each_session_trains_as_it_would_alone() -> None:
     for _ in range(20):
         clock_a.now += 0.01
         clock_b.now += 0.01
-        train_chunk(together, budget_s=10.0, charge=_no_charge)
+        train_chunk(together, budget_s=10.0, charge=_no_charge, later=_now)
         for s in alone:
             s.run_slice(budget_s=10.0)
     for mine, theirs in zip(together, alone, strict=True):
@@ -61,13 +67,14 @@ def test_a_chunk_honours_a_pending_step_count_and_its_budget() -> None:
     sessions = _sessions(clock)
     sessions[2].apply(Step(type="step", n=3))  # paused, three steps at the cap, then stop
     clock.now += 0.01
-    done = train_chunk(sessions, budget_s=10.0, charge=_no_charge)
+    done = train_chunk(sessions, budget_s=10.0, charge=_no_charge, later=_now)
     counts = [s.trainer.step_count for s in sessions]
     assert counts[2] == 3 and counts[0] == counts[1] == counts[3] in (9, 10)  # 0.01 s at 1,000/s
     assert done == sum(counts)
     assert not sessions[2].wants_cpu and sessions[2].frame_wanted  # its step is over: a frame
     clock.now += 0.01
-    train_chunk(sessions, budget_s=0.0, charge=_no_charge)  # no time left: one pass, not more
+    # no time left: one pass, not more
+    train_chunk(sessions, budget_s=0.0, charge=_no_charge, later=_now)
     assert [s.trainer.step_count for s in sessions] == [counts[0] + 1, counts[0] + 1, 3,
                                                         counts[0] + 1]
 
