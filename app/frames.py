@@ -121,8 +121,9 @@ class FrameBuilder:
             if isinstance(value, np.ndarray):
                 arrays.append((f"state.{name}", value, {}))
         if trace:
-            arrays.append(("grad_norms", np.asarray(trace.grad_norms()), {}))
-            arrays.append(("update_ratios", np.asarray(trace.update_ratios()), {}))
+            grad_norms, update_ratios = trace.layer_summaries()
+            arrays.append(("grad_norms", np.asarray(grad_norms), {}))
+            arrays.append(("update_ratios", np.asarray(update_ratios), {}))
         else:
             arrays.append(("grad_norms", np.zeros(net.n_layers), {}))
             arrays.append(("update_ratios", np.zeros(net.n_layers), {}))
