@@ -2,7 +2,9 @@
 
 The reader always reads (so commands and pings flow during training) and never sends; the sender
 drains JSON messages and sends the newest frame at most ``frame_rate`` times a second, each send
-with a timeout, so a client that stops reading costs bounded memory and is dropped.
+with a timeout, so a client that stops reading costs bounded memory and is dropped. A frame due
+right after training, with nothing queued before it and the sender idle, is built and written by
+the scheduler's visit instead (``frame_after_training``), paced the same way.
 
 A connection plays one of three roles: ``own`` (its private session), ``teacher`` (its session
 is a room's run: every frame it builds also goes to the room) or ``student`` (it follows a room:
