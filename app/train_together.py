@@ -9,6 +9,7 @@ much (bench/load.py; docs/performance.md). Every number is the one its own ``ste
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -50,6 +51,10 @@ def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
     chunk's sessions started together fall due together: sixteen full-data passes of the
     largest network in one turn held the loop for 200 ms). Returns the steps done."""
     members = [s for s in chunk if s.wants_cpu and s.steps_together]
+    if members:  # a session reconfigured since the round was planned waits for the next one
+        shapes = [_shape(s) for s in members]
+        planned = collections.Counter(shapes).most_common(1)[0][0]  # most of the chunk
+        members = [s for s, shape in zip(members, shapes, strict=True) if shape == planned]
     allowed = {s: s.steps_allowed() or 0 for s in members}
     done = dict.fromkeys(members, 0)
     stepping = [s for s in members if allowed[s] > 0]

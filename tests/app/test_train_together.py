@@ -100,3 +100,16 @@ def test_what_cannot_step_together_is_visited_alone() -> None:
     for s in many:
         s.apply(Play(type="play"))
     assert [len(v) for v in plan_visits(many)] == [CHUNK, 3]  # type: ignore[arg-type]
+
+
+def test_a_session_reconfigured_after_planning_waits_and_the_others_train() -> None:
+    clock = FakeClock()
+    sessions = _sessions(clock)
+    (chunk,) = plan_visits(sessions)
+    sessions[0].apply(Configure(type="configure", config={"hidden": [5, 5]}))
+    sessions[0].apply(Play(type="play"))
+    clock.now += 0.01
+    train_chunk(chunk, budget_s=10.0, charge=_no_charge, later=_now)  # type: ignore[arg-type]
+    assert sessions[0].trainer.step_count == 0 and sessions[0].state == "running"
+    assert all(s.trainer.step_count > 0 and s.state == "running" for s in sessions[1:])
+
