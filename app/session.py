@@ -419,6 +419,7 @@ class TrainingSession:
             self.outbox.append(message)
             if self.publish is not None:
                 self.publish(message)
+            self._notify()  # (when checked in a later loop turn, no frame may follow soon)
 
     def _clear_health(self) -> None:
         if hasattr(self, "health"):
