@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from typing import Any
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from app import metrics, phases
+from app import json_values, metrics, phases
 from app.command_cost import command_cost
 from app.cpu_share import OVER_SHARE
 from app.protocol.codes import CloseCode, ErrorCode
@@ -285,7 +284,7 @@ class Connection:
             while session.outbox:
                 item = session.outbox.popleft()
                 await self._timed(self.ws.send_text(item if isinstance(item, str)
-                                                    else _dumps(item)))
+                                                    else json_values.text(item)))
             if self.role == "student":
                 room = self.room
                 if room is not None and room.frame is not None and room.seq != self.sent_seq:
@@ -320,9 +319,6 @@ class Connection:
             raise WebSocketDisconnect(code=CloseCode.POLICY,
                                       reason="client stopped reading") from None
 
-
-def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), allow_nan=False)
 
 
 def _duration(seconds: float) -> str:

@@ -1,4 +1,5 @@
-"""Engine numbers as JSON: NaN and Inf (a diverged run) become null, shown as a dash."""
+"""Engine numbers as JSON: NaN and Inf (a diverged run) become null, shown as a dash; and the
+one way a message becomes JSON text."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import math
 from typing import Any
 
 import numpy as np
+import orjson
+
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def num(x: Any) -> float | None:
@@ -35,3 +39,9 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         return num(value)
     return value
+
+
+def text(message: dict[str, Any]) -> str:
+    """A message as compact JSON text. orjson takes a tenth of the json module's time (a
+    `ready` with 2,000 points is 300 kB); NaN and Inf become null, as ``num`` makes them."""
+    return orjson.dumps(message, option=_OPTIONS).decode()

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from app import json_values
 from app.broker import Broker
 from app.rooms import Poll, Room
 from engine.snapshot import snapshot as take_snapshot
@@ -38,9 +39,6 @@ def channel(code: str, kind: str) -> str:
 def reply_channel(process: str) -> str:
     return f"bpp:process:{process}"
 
-
-def _dumps(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":"), allow_nan=False).encode()
 
 
 class OwnerRelay:
@@ -123,7 +121,7 @@ class OwnerRelay:
         if session is None:  # the run has gone (its owner is closing): nothing to copy
             return
         answer = {"request": message["request"], "snapshot": take_snapshot(session.trainer)}
-        self.broker.publish(str(message["reply"]), _dumps(answer))
+        self.broker.publish(str(message["reply"]), _data(answer))
 
 
 _UP_HANDLERS: dict[str, Callable[[OwnerRelay, dict[str, Any]], None]] = {
@@ -168,7 +166,7 @@ class RemoteRoom(Room):
                 log.warning("could not check room %s in the directory", self.code)
                 continue
             if entry is None and not self.closed:
-                self._on_event(_dumps({"type": "room", "code": self.code, "state": "closed",
+                self._on_event(_data({"type": "room", "code": self.code, "state": "closed",
                                        "followers": self.follower_count()}))
 
     async def detach(self) -> None:
@@ -213,7 +211,7 @@ class RemoteRoom(Room):
 
     # ---- what followers here send up ---------------------------------------------------------
     def _up(self, message: dict[str, Any]) -> None:
-        self.broker.publish(channel(self.code, "up"), _dumps(message))
+        self.broker.publish(channel(self.code, "up"), _data(message))
 
     def report_followers(self) -> None:
         self._up({"kind": "followers", "process": self.process, "count": len(self.followers)})
@@ -256,3 +254,6 @@ class Replies:
         if future is not None and not future.done():
             future.set_result(message)
 
+
+def _data(message: dict[str, Any]) -> bytes:
+    return json_values.text(message).encode()

@@ -13,12 +13,12 @@ This module is one process's view. With a shared broker (Redis), the room's ``re
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from app import json_values
 from app.ws_transport import prepared_frame
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class Room:
         """A teacher's answer that students see too (without the teacher's id)."""
         if message.get("type") not in BROADCAST_TYPES:
             return
-        text = _dumps({k: v for k, v in message.items() if k != "id"})
+        text = json_values.text({k: v for k, v in message.items() if k != "id"})
         if message["type"] == "ready":
             self.ready_text, self.explanation_text = text, None
         elif message["type"] == "explanation":
@@ -109,7 +109,7 @@ class Room:
         self.broadcast_text(text)
 
     def broadcast(self, message: dict[str, Any]) -> None:
-        self.broadcast_text(_dumps(message))
+        self.broadcast_text(json_values.text(message))
 
     def broadcast_text(self, text: str) -> None:
         if self.relay is not None:
@@ -126,9 +126,9 @@ class Room:
             if text is not None:
                 listener.push_text(text)
         if self.poll is not None:
-            listener.push_text(_dumps(self.poll_message()))
+            listener.push_text(json_values.text(self.poll_message()))
         if self.away_since is not None or self.closed:
-            listener.push_text(_dumps(self.state_message()))
+            listener.push_text(json_values.text(self.state_message()))
 
     def state_message(self) -> dict[str, Any]:
         state = "closed" if self.closed else "teacher_away" if self.away_since else "live"
@@ -161,7 +161,7 @@ class Room:
                 "state": "open" if p.open else "closed"}
 
     def set_view(self, view: dict[str, Any]) -> None:
-        self.view_text = _dumps({"type": "view", "view": view})
+        self.view_text = json_values.text({"type": "view", "view": view})
         self.broadcast_text(self.view_text)
 
 
@@ -175,6 +175,3 @@ def new_code(taken: dict[str, Room]) -> str:
         if code not in taken:
             return code
 
-
-def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"), allow_nan=False)

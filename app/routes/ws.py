@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
-from app import metrics
+from app import json_values, metrics
 from app.connection import Connection
 from app.frames import config_json
 from app.protocol.codes import CloseCode
@@ -17,9 +16,6 @@ from app.settings import Settings
 
 router = APIRouter()
 
-
-def _dumps(message: dict[str, object]) -> str:
-    return json.dumps(message, separators=(",", ":"), allow_nan=False)
 
 
 def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
@@ -49,8 +45,8 @@ async def training_socket(ws: WebSocket) -> None:
     if getattr(state, "prototype", None) is None:  # what every connection starts with: once
         first = TrainingSession(settings, client)
         state.prototype = first.trainer
-        state.hello_text = _dumps(hello_message(settings, config_json(first.trainer)))
-        state.ready_text = _dumps(first.ready_message())
+        state.hello_text = json_values.text(hello_message(settings, config_json(first.trainer)))
+        state.ready_text = json_values.text(first.ready_message())
     session = TrainingSession(settings, client, trainer=state.prototype.copy())
     session.outbox.append(state.hello_text)
     session.outbox.append(state.ready_text)
