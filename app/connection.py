@@ -120,7 +120,7 @@ class Connection:
         data = session.build_frame()
         spent = time.perf_counter() - started
         session.cpu.charge(spent, started + spent)
-        self.app_state.scheduler.frame_s += spent
+        self.app_state.scheduler.frames.record(spent)
         if self.role == "teacher" and self.room is not None:
             self.room.publish_frame(data)  # built once, sent to every follower
         return data
@@ -296,6 +296,9 @@ class Connection:
                     await asyncio.sleep(wait)
                     if session.outbox:
                         continue  # e.g. a 'ready' arrived: it must go before the frame
+                await self.app_state.scheduler.frames.wait_open()  # this loop turn's share
+                if session.outbox:
+                    continue
                 if not session.frame_wanted:
                     continue  # sent meanwhile, straight after training
                 if not self._frame_now():

@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from app import metrics
 from app.cpu_share import LOOP_SHARE, OVER_SHARE, fair_share, shares_by_address
+from app.frame_turns import FrameTurns
 from app.session import TrainingSession
 from app.train_together import plan_visits, train_chunk
 
@@ -49,7 +50,7 @@ class Scheduler:
         self.active = 1  # sessions that wanted CPU in the last round (for fair shares)
         self.shares: dict[TrainingSession, float] = {}  # each busy session's share, last round
         self.visit_start = 0.0  # when the current visit began (perf_counter)
-        self.frame_s = 0.0  # time spent building frames, ever (visits subtract theirs)
+        self.frames = FrameTurns()  # frame building, shared out by loop turn
         self._deferred: collections.deque[Callable[[], None]] = collections.deque()
 
     def add(self, session: TrainingSession) -> None:
@@ -68,9 +69,11 @@ class Scheduler:
 
     def may_build_frames(self) -> bool:
         """Whether a session just trained may build its frame inside this visit: until the
-        visit has lasted ``VISIT_FRAMES_S``. Later ones are ``defer``red to the next loop turns
-        (sixteen of the largest network's frames in one turn would hold the loop for 60 ms)."""
-        return time.perf_counter() - self.visit_start < VISIT_FRAMES_S
+        visit has lasted ``VISIT_FRAMES_S`` and while the loop turn's frame budget lasts. Later
+        ones are ``defer``red to the next loop turns (sixteen of the largest network's frames
+        in one turn would hold the loop for 60 ms)."""
+        return (time.perf_counter() - self.visit_start < VISIT_FRAMES_S
+                and self.frames.open())
 
     def defer(self, work: Callable[[], None]) -> None:
         """Do ``work`` (a frame to build, a health check) after this visit, in a loop turn of
@@ -132,7 +135,7 @@ class Scheduler:
                      if s.cpu.rate(now) <= OVER_SHARE * self.shares[s]] or busy
             for visit in plan_visits(under):
                 start = self.visit_start = time.perf_counter()
-                frames_before = self.frame_s
+                frames_before = self.frames.total_s
                 if isinstance(visit, list):  # one network shape: stepped together
                     # their slices together, but no longer than one slice: the loop's turn
                     budget = min(self.slice_s, sum(self._budget(s, pool, now) for s in visit))
@@ -140,7 +143,7 @@ class Scheduler:
                 else:
                     done = self._train_alone(visit, self._budget(visit, pool, now))
                 # frames built in the visit, right after training, are the loop's other work
-                training_s += time.perf_counter() - start - (self.frame_s - frames_before)
+                training_s += time.perf_counter() - start - (self.frames.total_s - frames_before)
                 worked += done
                 if done:
                     # Yield after every visit that trained: the senders it woke build their
