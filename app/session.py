@@ -347,10 +347,9 @@ class TrainingSession:
         self._notify()
 
     # ---- what the client sees ---------------------------------------------------------------
-    def build_frame(self, sharing: int | None = None) -> bytes:
-        """The newest state as one binary frame; clears the batch losses it carries.
-        ``sharing``: sessions training in this process (the frame's costly parts' budget);
-        default: as the scheduler last counted them."""
+    def build_frame(self) -> bytes:
+        """The newest state as one binary frame; clears the batch losses it carries. The costly
+        parts follow ``sharing``, the sessions training as the scheduler last counted them."""
         steps, losses = thin(self._loss_steps, self._losses, MAX_LOSS_POINTS)
         self._clear_losses()
         self.frame_wanted = False
@@ -359,7 +358,7 @@ class TrainingSession:
         if self.race is not None:
             extra = self.race.frame_extra(self._frames.grid_size)
         return self._frames.build(self.trainer, self.state, self.speed, steps, losses, self.run,
-                                  ack, extra, sharing or self.sharing)
+                                  ack, extra, self.sharing)
 
     def ready_message(self) -> dict[str, Any]:
         message = self._frames.ready_message(self.trainer, self.state, self.run, self.speed)
