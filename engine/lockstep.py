@@ -58,13 +58,24 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw]) -> list[StepTrac
     lane's own loss, penalty and update."""
     nets = [t.net for t in lanes]
     fs, dfs = nets[0].layer_functions
-    n_layers = nets[0].n_layers
-    weights = [np.stack([net.weights[k] for net in nets]) for k in range(n_layers)]
-    biases = [np.stack([net.biases[k] for net in nets])[:, None, :] for k in range(n_layers)]
+    n = len(lanes)
+    # Every lane's flat vector as a row: the weights and biases are views into it, and the
+    # gradients are written straight into rows that are each lane's flat gradient (one NumPy
+    # call each, where a stack per layer and a concatenation per lane cost a dozen).
+    params = np.stack([net.flat for net in nets])
+    grad_rows = np.empty_like(params)
+    weights, biases, grads = [], [], []
+    for at, shape in nets[0]._layout:
+        if shape is None:  # a bias
+            biases.append(params[:, at][:, None, :])
+            grads.append(grad_rows[:, at])
+        else:
+            weights.append(params[:, at].reshape(n, *shape))
+            grads.append(grad_rows[:, at].reshape(n, *shape))
     shared = all(d.inputs is draws[0].inputs for d in draws)
     inputs = draws[0].inputs if shared else np.stack([d.inputs for d in draws])
     zs, acts = forward_layers(inputs, weights, biases, fs)
-    computed: list[tuple[float, np.ndarray] | None] = [None] * len(lanes)
+    computed: list[tuple[float, np.ndarray] | None] = [None] * n
     if all(t.config.chosen_loss == "bce" for t in lanes):  # the usual one: all lanes at once
         values, stacked_delta = bce_stacked(acts[-1], np.stack([d.targets for d in draws]))
         computed = [(float(v), d) for v, d in zip(values, stacked_delta, strict=True)]
@@ -74,11 +85,10 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw]) -> list[StepTrac
             [a[i] for a in acts]
         pending.append(t._after_forward(draw, computed[i]))
     delta = np.stack([p.output_delta for p in pending])
-    grads = [np.empty((len(lanes), *p.shape)) for p in nets[0].params]
     deltas = chain_rule(inputs, zs, acts, delta, weights, dfs, grads)
     traces = []
     for i, (t, p) in enumerate(zip(lanes, pending, strict=True)):
-        grad_flat = np.concatenate([g[i].ravel() for g in _flat_order(grads, n_layers)])
+        grad_flat = grad_rows[i]
         cfg = t.config
         penalty = t.net.add_penalty(grad_flat, cfg.regularization, cfg.regularization_rate)
         p.deltas, p.grad_flat, p.penalty = [d[i] for d in deltas], grad_flat, penalty
@@ -86,9 +96,3 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw]) -> list[StepTrac
         p.phase = "backward"
         traces.append(t._update(p))
     return traces
-
-
-def _flat_order(grads: list[np.ndarray], n_layers: int) -> list[np.ndarray]:
-    """grads in params order (W0, b0, W1, b1, ...) -> the flat vector's order (W0, W1, ...,
-    b0, b1, ...)."""
-    return [grads[2 * k] for k in range(n_layers)] + [grads[2 * k + 1] for k in range(n_layers)]
