@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable, Sequence
 
 from app.session import TrainingSession
 from engine.lockstep import step_together
+from engine.trace import summarise_together
 
 log = logging.getLogger(__name__)
 CHUNK = 16  # sessions stepped together at most, before the loop gets a turn (frames, reads)
@@ -79,6 +80,10 @@ def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
                 session.trainer.drop_step()
             session.fail("training stopped by an internal error; reset or reconfigure")
         return 0
+    # what their frames will show: every layer's gradient norm and update ratio, all at once
+    shown = [t for s in members if done[s] and (t := s.trainer.last_trace) is not None]
+    if len(shown) > 1:
+        summarise_together(shown)
     for session in members:
         session.finish_slice(done[session], check_health=False)
         if done[session]:

@@ -8,6 +8,7 @@ import pytest
 
 from engine import Trainer, TrainingConfig
 from engine.lockstep import can_step_together, step_together
+from engine.trace import summarise_together
 
 OPTIMIZERS = [("sgd", 0.1, {"momentum": 0.9}), ("adam", 0.01, {}), ("rmsprop", 0.01, {}),
               ("adagrad", 0.1, {})]
@@ -85,3 +86,16 @@ def test_independent_runs_of_one_shape_step_together_each_on_its_own_batches() -
             assert np.array_equal(lane.net.flat, t.net.flat)
     for t, lane in zip(alone, together, strict=True):
         assert (lane.step_count, lane.epoch) == (t.step_count, t.epoch)
+
+
+@pytest.mark.parametrize("changes", list(CASES.values()), ids=list(CASES))
+def test_summaries_computed_together_are_each_traces_own(changes: dict) -> None:
+    # A frame's per-layer gradient norms and update ratios, for a whole chunk of sessions at once
+    lanes = lanes_of(TrainingConfig(**changes))
+    lanes.append(Trainer(TrainingConfig(**changes), init="zeros"))  # ratios of zero weights
+    for _ in range(3):
+        traces = step_together(lanes)
+    own = [trace.layer_summaries() for trace in traces]
+    summarise_together(traces)
+    assert all(trace.summaries is not None for trace in traces)
+    assert [trace.layer_summaries() for trace in traces] == own
