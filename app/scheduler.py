@@ -7,8 +7,8 @@ than its frame rate gets fewer frames: with a fixed 4 ms slice, 100 sessions mea
 what the rest of the loop needed during the last round (frames, sends, commands) is taken off
 first, and the remainder is shared as slices in proportion to each session's fair share (equal
 between client addresses, then between an address's sessions), each from ``MIN_SLICE_S`` (a step
-or two) to ``slice_ms``. Frames thus win over training speed when the CPU is short, which is the
-right order for a page that is watched.
+or two; a single step when the other work fills the round) to ``slice_ms``. Frames thus win
+over training speed when the CPU is short, which is the right order for a page that is watched.
 
 Sessions of one network shape are visited together, in chunks (app/train_together.py): one
 stacked pass steps them all, each on its own batch, for the sum of their slices.
@@ -34,7 +34,10 @@ from app.train_together import plan_visits, train_chunk
 log = logging.getLogger(__name__)
 IDLE_TICK_S = 0.004  # how often paced (slow-speed) sessions are looked at
 ROUND_S = 0.025  # every busy session gets a slice this often, when the CPU allows
-MIN_SLICE_S = 0.00005  # with very many sessions: still a step or two per visit
+MIN_SLICE_S = 0.00005  # with very many sessions: still a step or two per visit ...
+# ... unless the loop's other work (mostly frames) fills the whole round: then a visit is a single
+# step, so the frames keep their rate, and only a session under this part of its share catches up
+STARVED = 0.5
 VISIT_FRAMES_S = 0.006  # frames built inside one visit, right after training: this long at most
 SMOOTHING = 0.3  # weight of the newest round in the estimate of the loop's other work
 
@@ -93,8 +96,14 @@ class Scheduler:
         using less than its share (its neighbours' frames ate the pool) may catch up by what it
         is short of over a round as long as the last one."""
         share = self.share_of(session)  # (gone mid-round: any share, it will not train)
-        short = (share - session.cpu.rate(now)) * self.round_s
-        return min(self.slice_s, max(MIN_SLICE_S, pool * share / LOOP_SHARE, short))
+        rate = session.cpu.rate(now)
+        if pool > 0:
+            floor, short = MIN_SLICE_S, (share - rate) * self.round_s
+        else:  # frames fill the round: one step a visit, and catching up only when starved
+            # (200 equal sessions are each a little short, as the loop's own work is not in
+            # anyone's account: making that up would cost a fifth of their frames)
+            floor, short = 0.0, (share - rate) * self.round_s if rate < STARVED * share else 0.0
+        return min(self.slice_s, max(floor, pool * share / LOOP_SHARE, short))
 
     @staticmethod
     def _train_alone(session: TrainingSession, budget_s: float) -> int:

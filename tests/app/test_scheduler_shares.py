@@ -22,6 +22,7 @@ class FakeSession:
         self.steps_together = False  # each trains alone (its own network shape)
         self.budgets: list[float] = []
         self.steps = 0
+        self.visits: list[int] = []  # steps per visit
 
     def run_slice(self, budget_s: float) -> int:
         self.budgets.append(budget_s)
@@ -34,6 +35,7 @@ class FakeSession:
             if time.perf_counter() > deadline:
                 break
         self.steps += done
+        self.visits.append(done)
         return done
 
     def fail(self, message: str) -> None:
@@ -92,3 +94,36 @@ def test_a_session_short_of_its_share_catches_up_when_others_work_eats_the_round
     assert statistics.median(late) > 10 * MIN_SLICE_S
     heavy_cpu = statistics.mean(s.steps for s in heavy) * 0.002
     assert light.steps * 0.0001 > 0.5 * heavy_cpu  # near its equal part, not a step per visit
+
+
+def test_when_frames_fill_the_round_each_visit_is_one_step() -> None:
+    # Many equal sessions whose frames (4 ms each, charged to their session as the server does:
+    # 32 ms a round, more than a round) leave no training time: each visit is a single step,
+    # so the frames keep their rate instead of paying for a second step per visit.
+    sessions = [FakeSession("10.0.0.1", 0.0003) for _ in range(8)]
+
+    async def frames(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            for s in sessions:
+                start = time.perf_counter()
+                while time.perf_counter() < start + 0.004:
+                    pass
+                s.cpu.charge(time.perf_counter() - start, time.perf_counter())
+                await asyncio.sleep(0)
+
+    async def run() -> None:
+        scheduler = Scheduler(slice_ms=4.0)
+        for s in sessions:
+            scheduler.add(s)  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(scheduler.run()), asyncio.create_task(frames(stop))]
+        await asyncio.sleep(1.5)
+        stop.set()
+        for task in tasks:
+            task.cancel()
+
+    asyncio.run(run())
+    late = [b for s in sessions for b in s.budgets[len(s.budgets) // 2:]]  # accounts measured
+    assert late and statistics.median(late) == 0.0  # a budget of 0: one step, then the next
+    steps = [n for s in sessions for n in s.visits[len(s.visits) // 2:]]
+    assert sum(steps) < 1.1 * len(steps)
