@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,8 +17,9 @@ import numpy as np
 from app.protocol.binary import encode_frame, quantize
 from app.protocol.codes import PROTOCOL_VERSION
 from engine.config import TrainingConfig
+from engine.evaluate_together import metrics_together
 from engine.features import FEATURES
-from engine.grid import DOMAIN, evaluate_grid, grid_features
+from engine.grid import DOMAIN, evaluate_grid, evaluate_grids, grid_features
 from engine.losses import get_loss
 from engine.trainer import Metrics, Trainer
 
@@ -59,14 +60,25 @@ class FrameBuilder:
                 return cached[1]
         # float32 is plenty for one byte per cell, and the grid pass is a large part of a frame
         acts = evaluate_grid(t.net, t.config.features, self.grid_size, dtype=np.float32)
-        grids = [output_grid(t.config, acts[-1])]
-        k = self.stride
-        for layer, a in enumerate(acts):
-            sub = a[k // 2 :: k, k // 2 :: k]
-            grids.append((f"neuron_grid.{layer}", quantize(sub, -1, 1), {"lo": -1.0, "hi": 1.0}))
-        value = (t.evaluate(), grids, t.step_count)
+        value = self.install(t, t.evaluate(), grids_from(t.config, acts, self.stride))
+        self._reused = 0  # this frame computed them
+        return value
+
+    def staleness(self, t: Trainer, sharing: int) -> float:
+        """How far the costly parts are through their reuse while training: 0 just computed;
+        1 (or more) the next frame computes them again; inf never computed for this run."""
+        cached = self._cache
+        if cached is None or cached[0][0] != id(t):
+            return math.inf
+        return (self._reused + 1) / expensive_every(sharing)
+
+    def install(self, t: Trainer, metrics: Metrics, grids: list[NamedArray]) -> Expensive:
+        """The costly parts of ``t``'s current state, computed here or with other sessions'
+        (``refresh_together``), as if by the next frame: it and the frames after it reuse them
+        as any they computed themselves."""
+        value = (metrics, grids, t.step_count)
         self._cache = ((id(t), t.step_count, t.net.flat.tobytes()), value)
-        self._reused = 0
+        self._reused = -1  # the next frame counts as the one that computed them
         return value
 
     def build(self, t: Trainer, state: str, speed: float | str, loss_steps: Array,
@@ -209,6 +221,42 @@ def output_grid(cfg: TrainingConfig, out: Array) -> tuple[str, Array, dict[str, 
     probability = cfg.loss == "bce" or cfg.output_activation == "sigmoid"
     score = 2.0 * predicted - 1.0 if probability else predicted
     return ("output_grid", quantize(score, -1, 1), {"lo": -1.0, "hi": 1.0})
+
+
+def grids_from(cfg: TrainingConfig, acts: list[Array], stride: int) -> list[NamedArray]:
+    """The grid pass's activations -> the frame's output heatmap and every neuron's map (every
+    ``stride``-th cell, from mid-block), quantised. The arrays may have a leading lane axis (runs
+    evaluated together): every operation is elementwise, each lane's bytes are its own."""
+    grids = [output_grid(cfg, acts[-1])]
+    k = stride
+    for layer, a in enumerate(acts):
+        sub = a[..., k // 2 :: k, k // 2 :: k, :]
+        grids.append((f"neuron_grid.{layer}", quantize(sub, -1, 1), {"lo": -1.0, "hi": 1.0}))
+    return grids
+
+
+def refresh_together(pairs: Sequence[tuple[FrameBuilder, Trainer]]) -> None:
+    """Compute and ``install`` the costly parts of several runs of one network shape at once
+    (sessions trained in lockstep): one full-data pass for those on the same data
+    (engine.evaluate_together), one grid pass for those on the same features and heatmap size.
+    The bytes are those each builder would compute alone; the NumPy calls are one set, where
+    alone they are a few dozen per session."""
+    metrics = metrics_together([t for _, t in pairs])
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, (builder, t) in enumerate(pairs):
+        c = t.config
+        key = (builder.grid_size, builder.stride, c.features, c.loss, c.chosen_loss,
+               c.output_activation)
+        groups.setdefault(key, []).append(i)
+    for members in groups.values():
+        first_builder, first = pairs[members[0]]
+        acts = evaluate_grids([pairs[i][1].net for i in members], first.config.features,
+                              first_builder.grid_size, dtype=np.float32)
+        stacked = grids_from(first.config, acts, first_builder.stride)
+        for lane, i in enumerate(members):
+            builder, t = pairs[i]
+            grids = [(name, data[lane], extra) for name, data, extra in stacked]
+            builder.install(t, metrics[i], grids)
 
 
 def config_json(t: Trainer) -> dict[str, Any]:

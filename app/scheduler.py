@@ -148,7 +148,7 @@ class Scheduler:
                 if isinstance(visit, list):  # one network shape: stepped together
                     # their slices together, but no longer than one slice: the loop's turn
                     budget = min(self.slice_s, sum(self._budget(s, pool, now) for s in visit))
-                    done = train_chunk(visit, budget, _charge, self.defer)
+                    done = train_chunk(visit, budget, _charge, self.defer, self.frames.record)
                 else:
                     done = self._train_alone(visit, self._budget(visit, pool, now))
                 # frames built in the visit, right after training, are the loop's other work

@@ -360,6 +360,14 @@ class TrainingSession:
         return self._frames.build(self.trainer, self.state, self.speed, steps, losses, self.run,
                                   ack, extra, self.sharing)
 
+    def frame_staleness(self) -> float:
+        """How far the frames' costly parts are through their reuse (FrameBuilder.staleness)."""
+        return self._frames.staleness(self.trainer, self.sharing)
+
+    def frame_parts(self) -> tuple[FrameBuilder, Trainer]:
+        """The frame builder and the run it shows (app.frames.refresh_together)."""
+        return self._frames, self.trainer
+
     def ready_message(self) -> dict[str, Any]:
         message = self._frames.ready_message(self.trainer, self.state, self.run, self.speed)
         if self.race is not None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import time
 from collections.abc import Callable, Hashable, Sequence
 
+from app.frames import refresh_together
 from app.session import TrainingSession
 from engine.lockstep import step_together
 from engine.trace import summarise_together
@@ -21,6 +23,7 @@ from engine.trace import summarise_together
 log = logging.getLogger(__name__)
 CHUNK = 16  # sessions stepped together at most, before the loop gets a turn (frames, reads)
 SMALL_STEP = 20_000  # batch size x parameters, at most, of a step taken in lockstep
+REFRESH_WITH = 0.5  # a chunk's frames refresh together: those at least this far through reuse
 
 Visit = TrainingSession | list[TrainingSession]
 
@@ -45,12 +48,15 @@ def plan_visits(sessions: Sequence[TrainingSession]) -> list[Visit]:
 
 def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
                 charge: Callable[[TrainingSession, float], None],
-                later: Callable[[Callable[[], None]], None]) -> int:
+                later: Callable[[Callable[[], None]], None],
+                frame_time: Callable[[float], None] | None = None) -> int:
     """Step the chunk's sessions together for about ``budget_s`` seconds (the sum of their own
     budgets), each as far as its speed allows; ``charge(session, seconds)`` bills each its part
     of every pass; ``later(work)`` runs each session's health check in a later loop turn (the
     chunk's sessions started together fall due together: sixteen full-data passes of the
-    largest network in one turn held the loop for 200 ms). Returns the steps done."""
+    largest network in one turn held the loop for 200 ms). Their frames' costly parts are
+    refreshed together when due (``frame_time(seconds)`` records that as frame building).
+    Returns the steps done."""
     members = [s for s in chunk if s.wants_cpu and s.steps_together]
     if members:  # a session reconfigured since the round was planned waits for the next one
         shapes = [_shape(s) for s in members]
@@ -84,11 +90,34 @@ def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
     shown = [t for s in members if done[s] and (t := s.trainer.last_trace) is not None]
     if len(shown) > 1:
         summarise_together(shown)
+    _refresh_frames([s for s in members if done[s]], charge, frame_time)
     for session in members:
         session.finish_slice(done[session], check_health=False)
         if done[session]:
             later(session.check_health)
     return sum(done.values())
+
+
+def _refresh_frames(trained: Sequence[TrainingSession],
+                    charge: Callable[[TrainingSession, float], None],
+                    frame_time: Callable[[float], None] | None) -> None:
+    """When one of these sessions' frames is due to recompute its full-data metrics and
+    heatmaps, every one at least half-way through its reuse recomputes them too, all in one
+    pass (app.frames.refresh_together). Their counts then run in step: from then on the chunk
+    refreshes together, where one at a time each paid a few dozen NumPy calls of its own."""
+    staleness = [s.frame_staleness() for s in trained]
+    if not any(1.0 <= stale < math.inf for stale in staleness):
+        return  # (never computed: a session with no frame yet, which may be far off)
+    due = [s for s, stale in zip(trained, staleness, strict=True) if stale >= REFRESH_WITH]
+    if len(due) < 2:
+        return  # its own frame computes them, as alone
+    start = time.perf_counter()
+    refresh_together([s.frame_parts() for s in due])
+    spent = time.perf_counter() - start
+    for session in due:
+        charge(session, spent / len(due))
+    if frame_time is not None:
+        frame_time(spent)
 
 
 def _small(session: TrainingSession) -> bool:
@@ -101,6 +130,4 @@ def _small(session: TrainingSession) -> bool:
 
 def _shape(session: TrainingSession) -> Hashable:
     """Runs that ``engine.lockstep`` can step together have equal keys."""
-    net = session.trainer.net
-    fs, dfs = net.layer_functions
-    return (tuple(net.sizes), tuple(fs), tuple(dfs))
+    return session.trainer.net.shape_key

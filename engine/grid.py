@@ -6,6 +6,7 @@ sampled at its centre. One vectorised forward pass gives every neuron's map at o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from engine.arrays import Array, FloatArray
 from engine.features import featurize
-from engine.network import MLP
+from engine.network import MLP, forward_layers, layer_views
 
 DOMAIN = 6.0
 
@@ -48,3 +49,17 @@ def evaluate_grid(net: MLP, features: tuple[str, ...], n: int = 64,
     F = grid_features(tuple(features), n, dtype=dtype)  # type: ignore[arg-type]
     acts = net.forward_all(F, dtype=dtype)
     return [a.reshape(n, n, a.shape[1]) for a in acts]
+
+
+def evaluate_grids(nets: Sequence[MLP], features: tuple[str, ...], n: int = 64,
+                   dtype: type[np.floating[Any]] = np.float64) -> list[FloatArray]:
+    """``evaluate_grid`` of several networks of one shape at once (their weights stacked along a
+    lane axis, one pass): [(lanes, n, n, h1), ..., (lanes, n, n, d_out)], each lane's numbers
+    those of its own ``evaluate_grid``."""
+    F = grid_features(tuple(features), n, dtype=dtype)  # type: ignore[arg-type]
+    params = np.stack([net.flat for net in nets]).astype(dtype, copy=False)
+    weights, biases = layer_views(params, nets[0])
+    # (forward_layers is typed for float64; float32 goes through the same NumPy calls)
+    _, acts = forward_layers(F, weights, [b[:, None, :] for b in biases],  # type: ignore[arg-type]
+                             nets[0].layer_functions[0])
+    return [a.reshape(len(nets), n, n, a.shape[-1]) for a in acts]

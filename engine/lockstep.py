@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.losses import bce_stacked
-from engine.network import chain_rule, forward_layers
+from engine.network import chain_rule, forward_layers, layer_views
 from engine.phases import BatchDraw
 from engine.trace import StepTrace
 from engine.trainer import Trainer
@@ -30,8 +30,8 @@ def can_step_together(lanes: Sequence[Trainer]) -> bool:
         return False
     first = lanes[0].net
     return all(
-        t.divergence is None and t.pending is None and t.net.sizes == first.sizes
-        and t.net.layer_functions == first.layer_functions for t in lanes)
+        t.divergence is None and t.pending is None and t.net.shape_key == first.shape_key
+        for t in lanes)
 
 
 def step_together(lanes: Sequence[Trainer]) -> list[StepTrace]:
@@ -64,14 +64,9 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw]) -> list[StepTrac
     # call each, where a stack per layer and a concatenation per lane cost a dozen).
     params = np.stack([net.flat for net in nets])
     grad_rows = np.empty_like(params)
-    weights, biases, grads = [], [], []
-    for at, shape in nets[0]._layout:
-        if shape is None:  # a bias
-            biases.append(params[:, at][:, None, :])
-            grads.append(grad_rows[:, at])
-        else:
-            weights.append(params[:, at].reshape(n, *shape))
-            grads.append(grad_rows[:, at].reshape(n, *shape))
+    weights, bias_rows = layer_views(params, nets[0])
+    biases = [b[:, None, :] for b in bias_rows]
+    grads = [g for pair in zip(*layer_views(grad_rows, nets[0]), strict=True) for g in pair]
     shared = all(d.inputs is draws[0].inputs for d in draws)
     inputs = draws[0].inputs if shared else np.stack([d.inputs for d in draws])
     zs, acts = forward_layers(inputs, weights, biases, fs)

@@ -75,6 +75,8 @@ class MLP:
             (self.weights[layer], None if a.name == "linear" else a.df)
             for layer, a in enumerate(self.hidden_activations, start=1)
         ]
+        # Networks with equal keys can run as lanes of one stacked pass (engine.lockstep)
+        self.shape_key = (tuple(sizes), tuple(self._fs), tuple(df for _, df in self._back))
         self.reinitialize(seed)
         # What the last forward/backward computed (read by traces, explanations, the page).
         self.inputs: Array | None = None
@@ -260,6 +262,19 @@ def chain_rule(inputs: Array, zs: Sequence[Array], acts: Sequence[Array], delta:
             dL_da *= df(zs[layer - 1], acts[layer - 1])  # times da/dz: now dL/dz
         dL_dz = dL_da
     return deltas
+
+
+def layer_views(rows: Array, net: MLP) -> tuple[list[Array], list[Array]]:
+    """Several flat vectors of ``net``'s shape as rows (lanes, P) -> views of every lane's
+    weights (lanes, fan_in, fan_out) and biases (lanes, fan_out) per layer, for passes of many
+    same-shaped networks at once (engine.lockstep, engine.evaluate_together)."""
+    weights, biases = [], []
+    for at, shape in net._layout:
+        if shape is None:
+            biases.append(rows[:, at])
+        else:
+            weights.append(rows[:, at].reshape(len(rows), *shape))
+    return weights, biases
 
 
 def _views(flat: Array, shapes: Sequence[tuple[int, ...]], offset: int) -> list[Array]:

@@ -106,6 +106,14 @@ class Trainer(StepPhases):
             self.shadows.reset(since_step=0)
 
     @property
+    def data_key(self) -> tuple[Any, ...]:
+        """Runs with equal keys have equal data: features and targets of the training and test
+        sets (they are made from these config fields alone)."""
+        c = self.config
+        return (c.dataset, c.chosen_samples, c.noise, c.train_ratio, c.seed, c.features, c.loss,
+                c.output_activation)
+
+    @property
     def batch_size(self) -> int:
         n = len(self.y_train)
         return n if self.config.batch_size is None else min(self.config.batch_size, n)
@@ -238,11 +246,14 @@ class Trainer(StepPhases):
         n = len(self.y_train)
         train_loss, train_acc = self._loss_and_accuracy(out[:n], self.Y_train, self.y_train)
         test_loss, test_acc = self._loss_and_accuracy(out[n:], self.Y_test, self.y_test)
+        return Metrics(train_loss, test_loss, train_acc, test_acc, self.penalty())
+
+    def penalty(self) -> float:
+        """The regularization term at the current weights (rate * penalty)."""
         cfg = self.config
         reg = get_regularizer(cfg.regularization)
         with np.errstate(all="ignore"):  # w @ w may overflow once training has diverged
-            penalty = cfg.regularization_rate * reg.value(self.net.flat[: self.net.n_weights])
-        return Metrics(train_loss, test_loss, train_acc, test_acc, penalty)
+            return cfg.regularization_rate * reg.value(self.net.flat[: self.net.n_weights])
 
     def predict(self, F: Array) -> Array:
         """Features (n, d_in) -> what the loss predicts: a value or (class) probabilities."""
@@ -260,13 +271,13 @@ class Trainer(StepPhases):
         return loss, float(np.mean(self.classify(out) == y))
 
     def classify(self, out: Array) -> IntArray:
-        """Raw outputs (n, d_out) -> predicted class per example (n,)."""
+        """Raw outputs (..., n, d_out) -> predicted class per example (..., n)."""
         cfg = self.config
         if cfg.loss == "cross_entropy":
-            classes: IntArray = out.argmax(axis=1)
+            classes: IntArray = out.argmax(axis=-1)
             return classes
         threshold = 0.5 if cfg.output_activation == "sigmoid" else 0.0
-        return (out[:, 0] > threshold).astype(np.int64)
+        return (out[..., 0] > threshold).astype(np.int64)
 
     def _targets(self, y: Array) -> Array:
         cfg = self.config

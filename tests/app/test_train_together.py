@@ -4,10 +4,12 @@ that cannot step together (a race, another shape, a step taken apart) are visite
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
 
+from app.frames import refresh_together
 from app.protocol import decode_frame
 from app.protocol.commands import Configure, PhaseStep, Play, SetSpeed, Step, parse_command
 from app.session import TrainingSession
@@ -113,3 +115,44 @@ def test_a_session_reconfigured_after_planning_waits_and_the_others_train() -> N
     assert sessions[0].trainer.step_count == 0 and sessions[0].state == "running"
     assert all(s.trainer.step_count > 0 and s.state == "running" for s in sessions[1:])
 
+
+
+def test_a_chunks_full_data_metrics_and_heatmaps_fall_in_step_and_refresh_together() -> None:
+    # 200 sessions share the process: each frame's full-data metrics and heatmaps are reused
+    # for 8 frames. Sessions that started apart recompute them at different frames; once one
+    # of a chunk is due, the chunk recomputes together (one pass for all) and stays in step.
+    clock = FakeClock()
+    sessions = _sessions(clock)
+    spent: list[float] = []
+    steps_seen: list[list[int]] = []
+    for rnd in range(48):
+        clock.now += 0.01
+        for s in sessions:
+            s.sharing = 200
+        train_chunk(sessions, budget_s=10.0, charge=_no_charge, later=_now,
+                    frame_time=spent.append)
+        watching = sessions if rnd >= 5 else sessions[:1]  # the first one's frames start early
+        steps_seen.append([decode_frame(s.build_frame())["metrics_step"] for s in watching])
+    assert spent  # refreshed together, recorded as frame building
+    late = steps_seen[-24:]
+    assert all(len(set(at)) == 1 for at in late)  # every session's from the same step
+    runs = [len(list(same)) for _, same in itertools.groupby(at[0] for at in late)]
+    assert runs[1:-1] and all(n == 8 for n in runs[1:-1])  # every 8th frame, not more often
+
+
+def test_costly_parts_computed_together_are_each_sessions_own() -> None:
+    # What a chunk installs is byte for byte what each session's frame computes alone: runs on
+    # other data, other features and other losses included (each evaluated with its group).
+    configs = [*CONFIGS, {"features": ["x1", "x2"], "dataset": "xor"},
+               {"features": ["x1sq", "x2sq"]}, {"loss": "mse"}]
+    together, alone = [], []
+    for config in configs:
+        for group in (together, alone):
+            session = TrainingSession(Settings())
+            session.apply(Configure(type="configure", config=config))
+            for _ in range(7):
+                session.trainer.step()
+            group.append(session)
+    refresh_together([s.frame_parts() for s in together])
+    for mine, theirs in zip(together, alone, strict=True):
+        assert mine.build_frame() == theirs.build_frame()  # paused: theirs computes it now
