@@ -113,7 +113,7 @@ class FrameBuilder:
         }
         if ack is not None:
             header["ack"] = ack
-        zeros = np.zeros(net.n_params)
+        zeros = _zeros(net.n_params)
         pending = t.pending  # a step taken apart: what its phase has computed, nothing applied
         header["phase"] = pending.phase if pending is not None else "update"
         if pending is not None:
@@ -137,12 +137,12 @@ class FrameBuilder:
             arrays.append(("grad_norms", np.asarray(grad_norms), {}))
             arrays.append(("update_ratios", np.asarray(update_ratios), {}))
         else:
-            arrays.append(("grad_norms", np.zeros(net.n_layers), {}))
-            arrays.append(("update_ratios", np.zeros(net.n_layers), {}))
+            arrays.append(("grad_norms", _zeros(net.n_layers), {}))
+            arrays.append(("update_ratios", _zeros(net.n_layers), {}))
         batch = pending.batch if pending is not None else trace.batch if trace else None
         if batch is not None:
             arrays.append(("batch", batch.astype(np.int32), {}))
-        arrays.append(("loss_steps", loss_steps.astype(np.int32), {}))
+        arrays.append(("loss_steps", loss_steps.astype(np.int32, copy=False), {}))
         arrays.append(("losses", losses.astype(np.float32), {}))
         arrays.extend(grids)
         if extra is not None:
@@ -286,6 +286,14 @@ def config_json(t: Trainer) -> dict[str, Any]:
 def _labels(y: Array) -> list[Any]:
     labels: list[Any] = y.tolist() if y.dtype.kind in "iu" else np.round(y, 6).tolist()
     return labels
+
+
+@functools.lru_cache(maxsize=64)
+def _zeros(n: int) -> Array:
+    """Read-only zeros: what a frame sends for a gradient or update not computed yet."""
+    zeros = np.zeros(n)
+    zeros.flags.writeable = False
+    return zeros
 
 
 def _num(x: float) -> float | None:

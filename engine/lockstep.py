@@ -14,6 +14,7 @@ would give.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,25 +38,60 @@ def can_step_together(lanes: Sequence[Trainer]) -> bool:
 def step_together(lanes: Sequence[Trainer]) -> list[StepTrace]:
     """One step of every lane (``can_step_together`` must hold), their traces in order.
 
-    The lanes need not share their data: each draws its own batch. Lanes whose batches are the
-    very same array (a race's) run on it as it is; otherwise batches of one shape are stacked
-    along the lane axis (independent sessions of one network shape), one pass per shape."""
+    The lanes need not share their data: each draws its own batch, and lanes with batches of
+    one size run as one pass, their batches stacked along the lane axis (independent sessions
+    of one network shape). The rows of the batches of lanes on the same data are taken at once;
+    lanes on the same whole training set run on it as it is (a race's, or full-batch runs)."""
     with np.errstate(all="ignore"):  # overflow is each lane's divergence, not a warning
-        draws = [t._draw() for t in lanes]
-        by_shape: dict[tuple[int, ...], list[int]] = {}
-        for i, draw in enumerate(draws):
-            by_shape.setdefault(draw.inputs.shape, []).append(i)
+        picks = [t._next_batch() for t in lanes]
+        by_pass: dict[tuple[int, bool], dict[tuple[Any, ...], list[int]]] = {}
+        for i, (t, pick) in enumerate(zip(lanes, picks, strict=True)):
+            whole = pick.batch is t._everything
+            by_pass.setdefault((len(pick.batch), whole), {}).setdefault(t.data_key, []).append(i)
         traces: list[StepTrace] = [None] * len(lanes)  # type: ignore[list-item]
-        for members in by_shape.values():
-            done = _pass([lanes[i] for i in members], [draws[i] for i in members])
+        for (_, whole), by_data in by_pass.items():
+            members = [i for same in by_data.values() for i in same]  # each data's together
+            group = [lanes[i] for i in members]
+            targets: np.ndarray | None = None  # None: stacked from the draws if needed
+            if whole:
+                draws = [BatchDraw(picks[i].batch, t.F_train, t.Y_train, *picks[i][1:])
+                         for i, t in zip(members, group, strict=True)]
+                if len(by_data) == 1:  # equal data: the first lane's arrays are everyone's
+                    inputs, targets = group[0].F_train, group[0].Y_train
+                else:
+                    inputs = np.stack([t.F_train for t in group])
+            else:
+                xs: list[np.ndarray] = []
+                ys: list[np.ndarray] = []
+                for same in by_data.values():
+                    first = lanes[same[0]]
+                    if len(same) == 1:
+                        batch = picks[same[0]].batch
+                        xs.append(first.F_train[batch])
+                        ys.append(first.Y_train[batch])
+                    else:  # one gather for all of them
+                        rows = np.stack([picks[i].batch for i in same])
+                        X, Y = first.F_train[rows], first.Y_train[rows]
+                        xs.extend(X)
+                        ys.extend(Y)
+                if len(by_data) == 1 and len(members) > 1:
+                    inputs, targets = X, Y
+                else:
+                    inputs = np.stack(xs)
+                draws = [BatchDraw(picks[i].batch, x, y, *picks[i][1:])
+                         for i, x, y in zip(members, xs, ys, strict=True)]
+            done = _pass(group, draws, inputs, targets)
             for i, trace in zip(members, done, strict=True):
                 traces[i] = trace
         return traces
 
 
-def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw]) -> list[StepTrace]:
+def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw], inputs: np.ndarray,
+          targets: np.ndarray | None) -> list[StepTrace]:
     """The stacked forward and backward pass of lanes whose batches have one shape, then each
-    lane's own loss, penalty and update."""
+    lane's own loss, penalty and update. ``inputs``: the batches stacked (lanes, B, d), or one
+    (B, d) for all (the whole training set); ``targets`` likewise, or None (then stacked from
+    the draws when the loss needs them stacked)."""
     nets = [t.net for t in lanes]
     fs, dfs = nets[0].layer_functions
     n = len(lanes)
@@ -67,12 +103,12 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw]) -> list[StepTrac
     weights, bias_rows = layer_views(params, nets[0])
     biases = [b[:, None, :] for b in bias_rows]
     grads = [g for pair in zip(*layer_views(grad_rows, nets[0]), strict=True) for g in pair]
-    shared = all(d.inputs is draws[0].inputs for d in draws)
-    inputs = draws[0].inputs if shared else np.stack([d.inputs for d in draws])
     zs, acts = forward_layers(inputs, weights, biases, fs)
     computed: list[tuple[float, np.ndarray] | None] = [None] * n
     if all(t.config.chosen_loss == "bce" for t in lanes):  # the usual one: all lanes at once
-        values, stacked_delta = bce_stacked(acts[-1], np.stack([d.targets for d in draws]))
+        if targets is None:
+            targets = np.stack([d.targets for d in draws])
+        values, stacked_delta = bce_stacked(acts[-1], targets)
         computed = [(float(v), d) for v, d in zip(values, stacked_delta, strict=True)]
     pending = []
     for i, (t, draw) in enumerate(zip(lanes, draws, strict=True)):

@@ -56,6 +56,17 @@ class BatchDraw(NamedTuple):
     rng_before: Mapping[str, Any] | None
 
 
+class BatchPick(NamedTuple):
+    """A mini-batch's indices, before its rows are taken: BatchDraw without inputs and
+    targets (engine.lockstep takes the rows of many runs' batches at once)."""
+
+    batch: IntArray
+    pass_complete: bool
+    cursor_before: int
+    order_before: IntArray | None
+    rng_before: Mapping[str, Any] | None
+
+
 class StepPhases:
     """The phases of ``Trainer``'s step (a mixin: Trainer owns the attributes below and the
     methods ``configure`` and ``_explain_divergence``)."""
@@ -200,6 +211,15 @@ class StepPhases:
 
     def _draw(self) -> BatchDraw:
         """The next mini-batch, advancing the batch position (reshuffled at a new pass)."""
+        pick = self._next_batch()
+        if pick.batch is self._everything:  # the whole training set, as stored: no copies
+            return BatchDraw(pick.batch, self.F_train, self.Y_train, *pick[1:])
+        return BatchDraw(pick.batch, self.F_train[pick.batch], self.Y_train[pick.batch],
+                         *pick[1:])
+
+    def _next_batch(self) -> BatchPick:
+        """The next mini-batch's indices (``_everything`` for the whole training set as
+        stored), advancing the batch position; its rows are the caller's to take."""
         order, cursor, cfg = self._order, self._cursor, self.config
         n = len(order)
         B = n if cfg.batch_size is None else min(cfg.batch_size, n)
@@ -212,13 +232,12 @@ class StepPhases:
                 rng_before = self._shuffle_rng.bit_generator.state
                 self._shuffle_rng.shuffle(order)
             cursor = 0
-        if cursor == 0 and n == B:  # the whole training set, as stored: no copies
-            batch, Xb, Yb = self._everything, self.F_train, self.Y_train
-        else:  # (also the rest of a pass when the batch size grew to "all" mid-pass)
-            batch = order[cursor : cursor + B].copy()  # order is reshuffled in place next pass
-            Xb, Yb = self.F_train[batch], self.Y_train[batch]
+        # (a copy: order is reshuffled in place next pass; a slice also for the rest of a pass
+        # when the batch size grew to "all" mid-pass)
+        whole = cursor == 0 and n == B
+        batch = self._everything if whole else order[cursor : cursor + B].copy()
         self._cursor = cursor = cursor + B
-        return BatchDraw(batch, Xb, Yb, cursor >= n, cursor_before, order_before, rng_before)
+        return BatchPick(batch, cursor >= n, cursor_before, order_before, rng_before)
 
     def _after_forward(self, draw: BatchDraw, computed: tuple[float, Array] | None = None
                        ) -> PendingStep:

@@ -99,3 +99,24 @@ def test_summaries_computed_together_are_each_traces_own(changes: dict) -> None:
     summarise_together(traces)
     assert all(trace.summaries is not None for trace in traces)
     assert [trace.layer_summaries() for trace in traces] == own
+
+
+def test_lanes_on_other_data_and_losses_stepped_together_are_each_lanes_own_run() -> None:
+    # A server's chunk: one network shape, but each session its own dataset, seed, loss and
+    # batch size (mini-batches of one size share a pass; the whole set is a pass of its own)
+    configs = [{}, {"dataset": "xor", "loss": "mse", "output_activation": "linear"}, {"dataset": "spiral", "seed": 3},
+               {"batch_size": None}, {"dataset": "xor", "batch_size": None},
+               {"dataset": "gauss", "noise": 0.2}, {}, {"dataset": "xor", "loss": "mse", "output_activation": "linear"}]
+    together = [Trainer(TrainingConfig(**c)) for c in configs]
+    alone = [Trainer(TrainingConfig(**c)) for c in configs]
+    assert can_step_together(together)
+    for _ in range(STEPS):
+        traces = step_together(together)
+        for t, lane, trace in zip(alone, together, traces, strict=True):
+            mine = t.step()
+            assert mine is not None
+            assert np.array_equal(trace.batch, mine.batch)
+            assert np.array_equal(trace.inputs, mine.inputs)
+            assert trace.loss == mine.loss
+            assert np.array_equal(trace.grad_flat, mine.grad_flat)
+            assert np.array_equal(lane.net.flat, t.net.flat)
