@@ -21,7 +21,7 @@ from engine.lockstep import step_together
 from engine.trace import summarise_together
 
 log = logging.getLogger(__name__)
-CHUNK = 16  # sessions stepped together at most, before the loop gets a turn (frames, reads)
+CHUNK = 32  # sessions stepped together at most, before the loop gets a turn (frames, reads)
 SMALL_STEP = 20_000  # batch size x parameters, at most, of a step taken in lockstep
 REFRESH_WITH = 0.5  # a chunk's frames refresh together: those at least this far through reuse
 
