@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,6 +46,7 @@ class FrameBuilder:
         self.neuron_grid_size = len(range(self.stride // 2, grid_size, self.stride))
         self._cache: tuple[tuple[Any, ...], Expensive] | None = None
         self._reused = 0  # frames since the costly parts were computed
+        self.cost_s = 0.0  # what computing them took last time (this run's part, if together)
 
     def _expensive(self, t: Trainer, fresh: bool, sharing: int) -> Expensive:
         """The full-data metrics and the grids (evaluated and quantised), the costly part of a
@@ -59,9 +61,11 @@ class FrameBuilder:
             if same or (not fresh and self._reused < expensive_every(sharing)):
                 return cached[1]
         # float32 is plenty for one byte per cell, and the grid pass is a large part of a frame
+        started = time.perf_counter()
         acts = evaluate_grid(t.net, t.config.features, self.grid_size, dtype=np.float32)
         value = self.install(t, t.evaluate(), grids_from(t.config, acts, self.stride))
         self._reused = 0  # this frame computed them
+        self.cost_s = time.perf_counter() - started
         return value
 
     def staleness(self, t: Trainer, sharing: int) -> float:
@@ -241,6 +245,7 @@ def refresh_together(pairs: Sequence[tuple[FrameBuilder, Trainer]]) -> None:
     (engine.evaluate_together), one grid pass for those on the same features and heatmap size.
     The bytes are those each builder would compute alone; the NumPy calls are one set, where
     alone they are a few dozen per session."""
+    started = time.perf_counter()
     metrics = metrics_together([t for _, t in pairs])
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, (builder, t) in enumerate(pairs):
@@ -257,6 +262,9 @@ def refresh_together(pairs: Sequence[tuple[FrameBuilder, Trainer]]) -> None:
             builder, t = pairs[i]
             grids = [(name, data[lane], extra) for name, data, extra in stacked]
             builder.install(t, metrics[i], grids)
+    each = (time.perf_counter() - started) / len(pairs)
+    for builder, _ in pairs:
+        builder.cost_s = each
 
 
 def config_json(t: Trainer) -> dict[str, Any]:

@@ -364,6 +364,11 @@ class TrainingSession:
         """How far the frames' costly parts are through their reuse (FrameBuilder.staleness)."""
         return self._frames.staleness(self.trainer, self.sharing)
 
+    @property
+    def frame_cost_s(self) -> float:
+        """What the frames' costly parts took to compute last time."""
+        return self._frames.cost_s
+
     def frame_parts(self) -> tuple[FrameBuilder, Trainer]:
         """The frame builder and the run it shows (app.frames.refresh_together)."""
         return self._frames, self.trainer

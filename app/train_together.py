@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 CHUNK = 32  # sessions stepped together at most, before the loop gets a turn (frames, reads)
 SMALL_STEP = 20_000  # batch size x parameters, at most, of a step taken in lockstep
 REFRESH_WITH = 0.5  # a chunk's frames refresh together: those at least this far through reuse
+REFRESH_S = 0.006  # ... and at most about this long together (the rest compute their own)
 
 Visit = TrainingSession | list[TrainingSession]
 
@@ -103,14 +104,21 @@ def _refresh_frames(trained: Sequence[TrainingSession],
                     frame_time: Callable[[float], None] | None) -> None:
     """When one of these sessions' frames is due to recompute its full-data metrics and
     heatmaps, every one at least half-way through its reuse recomputes them too, all in one
-    pass (app.frames.refresh_together). Their counts then run in step: from then on the chunk
-    refreshes together, where one at a time each paid a few dozen NumPy calls of its own."""
+    pass (app.frames.refresh_together), the most stale first, up to about ``REFRESH_S`` of
+    what they cost last time (twenty of the largest network's at once held the loop 100 ms).
+    Their counts then run in step: from then on the chunk refreshes together, where one at a
+    time each paid a few dozen NumPy calls of its own."""
     staleness = [s.frame_staleness() for s in trained]
     if not any(1.0 <= stale < math.inf for stale in staleness):
         return  # (never computed: a session with no frame yet, which may be far off)
-    due = [s for s, stale in zip(trained, staleness, strict=True) if stale >= REFRESH_WITH]
+    due, cost = [], 0.0
+    for stale, session in sorted(zip(staleness, trained, strict=True), key=lambda p: -p[0]):
+        if stale < REFRESH_WITH or cost + session.frame_cost_s > REFRESH_S:
+            break
+        due.append(session)
+        cost += session.frame_cost_s
     if len(due) < 2:
-        return  # its own frame computes them, as alone
+        return  # each frame computes its own, as alone
     start = time.perf_counter()
     refresh_together([s.frame_parts() for s in due])
     spent = time.perf_counter() - start

@@ -156,3 +156,24 @@ def test_costly_parts_computed_together_are_each_sessions_own() -> None:
     refresh_together([s.frame_parts() for s in together])
     for mine, theirs in zip(together, alone, strict=True):
         assert mine.build_frame() == theirs.build_frame()  # paused: theirs computes it now
+
+
+def test_a_chunk_refreshes_together_only_as_much_as_a_visit_may_hold() -> None:
+    # Twenty of the largest network's full-data passes at once held the loop 100 ms: sessions
+    # whose costly parts took long last time (here 6 ms each, 10 ms a visit) compute their own.
+    clock = FakeClock()
+    sessions = _sessions(clock)
+    spent: list[float] = []
+    for rnd in range(24):
+        clock.now += 0.01
+        for s in sessions:
+            s.sharing = 200
+            s._frames.cost_s = 0.006 if rnd >= 12 else s._frames.cost_s
+        train_chunk(sessions, budget_s=10.0, charge=_no_charge, later=_now,
+                    frame_time=spent.append)
+        if rnd == 11:
+            assert spent  # cheap ones refreshed together
+            spent.clear()
+        for s in sessions:
+            s.build_frame()
+    assert not spent  # the costly ones never together: each frame computed its own
