@@ -36,7 +36,8 @@ IDLE_TICK_S = 0.004  # how often paced (slow-speed) sessions are looked at
 ROUND_S = 0.025  # every busy session gets a slice this often, when the CPU allows
 MIN_SLICE_S = 0.00005  # with very many sessions: still a step or two per visit ...
 # ... unless the loop's other work (mostly frames) fills the whole round: then a visit is a single
-# step, so the frames keep their rate, and only a session under this part of its share catches up
+# step, so the frames keep their rate; a session catches up only when under this part of its
+# share, or when another is over its own
 STARVED = 0.5
 VISIT_FRAMES_S = 0.006  # frames built inside one visit, right after training: this long at most
 SMOOTHING = 0.3  # weight of the newest round in the estimate of the loop's other work
@@ -52,6 +53,8 @@ class Scheduler:
         self.round_s = ROUND_S  # how long the last round took (wall)
         self.active = 1  # sessions that wanted CPU in the last round (for fair shares)
         self.shares: dict[TrainingSession, float] = {}  # each busy session's share, last round
+        self.rates: dict[TrainingSession, float] = {}  # ... and its CPU rate at the round's start
+        self.someone_over = False  # whether a busy session was over its share then
         self.visit_start = 0.0  # when the current visit began (perf_counter)
         self.frames = FrameTurns()  # frame building, shared out by loop turn
         self._deferred: collections.deque[Callable[[], None]] = collections.deque()
@@ -62,6 +65,7 @@ class Scheduler:
     def remove(self, session: TrainingSession) -> None:
         self.sessions.discard(session)
         self.shares.pop(session, None)
+        self.rates.pop(session, None)
 
     def share_of(self, session: TrainingSession) -> float:
         """The session's fair share of the loop (CPU seconds per second)."""
@@ -96,13 +100,19 @@ class Scheduler:
         using less than its share (its neighbours' frames ate the pool) may catch up by what it
         is short of over a round as long as the last one."""
         share = self.share_of(session)  # (gone mid-round: any share, it will not train)
-        rate = session.cpu.rate(now)
+        rate = self.rates.get(session)
+        if rate is None:
+            rate = session.cpu.rate(now)
+        short = (share - rate) * self.round_s
         if pool > 0:
-            floor, short = MIN_SLICE_S, (share - rate) * self.round_s
-        else:  # frames fill the round: one step a visit, and catching up only when starved
-            # (200 equal sessions are each a little short, as the loop's own work is not in
-            # anyone's account: making that up would cost a fifth of their frames)
-            floor, short = 0.0, (share - rate) * self.round_s if rate < STARVED * share else 0.0
+            floor = MIN_SLICE_S
+        else:  # frames fill the round: one step a visit, and catching up only when behind
+            # others: starved, or short while a neighbour is over its share. 200 equal
+            # sessions are each a little short, as the loop's own work is in no one's account:
+            # making that up would cost a fifth of their frames.
+            floor = 0.0
+            if not (rate < STARVED * share or self.someone_over):
+                short = 0.0
         return min(self.slice_s, max(floor, pool * share / LOOP_SHARE, short))
 
     @staticmethod
@@ -140,8 +150,9 @@ class Scheduler:
             # sits out this round, unless every session is over (then all share what there is).
             self.shares = dict(zip(busy, shares_by_address([s.client for s in busy]),
                                    strict=True))
-            under = [s for s in busy
-                     if s.cpu.rate(now) <= OVER_SHARE * self.shares[s]] or busy
+            self.rates = {s: s.cpu.rate(now) for s in busy}
+            self.someone_over = any(rate > self.shares[s] for s, rate in self.rates.items())
+            under = [s for s in busy if self.rates[s] <= OVER_SHARE * self.shares[s]] or busy
             for visit in plan_visits(under):
                 start = self.visit_start = time.perf_counter()
                 frames_before = self.frames.total_s

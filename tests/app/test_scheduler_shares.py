@@ -127,3 +127,22 @@ def test_when_frames_fill_the_round_each_visit_is_one_step() -> None:
     assert late and statistics.median(late) == 0.0  # a budget of 0: one step, then the next
     steps = [n for s in sessions for n in s.visits[len(s.visits) // 2:]]
     assert sum(steps) < 1.1 * len(steps)
+
+
+def test_when_frames_fill_the_round_only_a_session_behind_its_neighbours_catches_up() -> None:
+    # pool <= 0: frames fill the round. Equal sessions each a little under their share (the
+    # loop's own work is in no one's account) take one step a visit; a session as far under
+    # while a neighbour is over its share (one address's heavy tabs) makes up what it is short.
+    scheduler = Scheduler(slice_ms=4.0)
+    a, b = FakeSession("10.0.0.1", 0.0001), FakeSession("10.0.0.1", 0.0001)
+    scheduler.shares = {a: 0.4, b: 0.4}  # type: ignore[dict-item]
+    scheduler.round_s = 0.05
+    scheduler.rates = {a: 0.35, b: 0.35}  # type: ignore[dict-item]
+    scheduler.someone_over = False
+    assert scheduler._budget(a, pool=-0.01, now=0.0) == 0.0  # type: ignore[arg-type]
+    scheduler.rates = {a: 0.35, b: 0.45}  # type: ignore[dict-item]
+    scheduler.someone_over = True
+    assert scheduler._budget(a, pool=-0.01, now=0.0) > 0.002  # type: ignore[arg-type]
+    scheduler.rates = {a: 0.1, b: 0.35}  # type: ignore[dict-item]
+    scheduler.someone_over = False  # starved: under half its share
+    assert scheduler._budget(a, pool=-0.01, now=0.0) == 0.004  # type: ignore[arg-type]  # slice
