@@ -29,10 +29,8 @@ def lanes_of(config: TrainingConfig) -> list[Trainer]:
     return [Trainer(config, optimizer=o, learning_rate=lr, hyper=h) for o, lr, h in OPTIMIZERS]
 
 
-@pytest.mark.parametrize("changes", list(CASES.values()), ids=list(CASES))
-def test_lanes_stepped_together_are_each_lanes_own_run(changes: dict) -> None:
-    config = TrainingConfig(**changes)
-    together, alone = lanes_of(config), lanes_of(config)
+def assert_each_lanes_own_run(together: list[Trainer], alone: list[Trainer]) -> None:
+    """STEPS steps of ``together`` in lockstep are, number for number, ``alone``'s own."""
     assert can_step_together(together)
     for _ in range(STEPS):
         traces = step_together(together)
@@ -40,12 +38,20 @@ def test_lanes_stepped_together_are_each_lanes_own_run(changes: dict) -> None:
             mine = t.step()
             assert mine is not None
             assert np.array_equal(trace.batch, mine.batch)
+            assert np.array_equal(trace.inputs, mine.inputs)
             assert trace.loss == mine.loss and trace.penalty == mine.penalty
             assert np.array_equal(trace.grad_flat, mine.grad_flat)
             assert np.array_equal(trace.update_flat, mine.update_flat)
             assert all(np.array_equal(a, b) for a, b in zip(trace.deltas, mine.deltas,
                                                              strict=True))
             assert np.array_equal(lane.net.flat, t.net.flat)
+
+
+@pytest.mark.parametrize("changes", list(CASES.values()), ids=list(CASES))
+def test_lanes_stepped_together_are_each_lanes_own_run(changes: dict) -> None:
+    config = TrainingConfig(**changes)
+    together, alone = lanes_of(config), lanes_of(config)
+    assert_each_lanes_own_run(together, alone)
     for t, lane in zip(alone, together, strict=True):
         assert (lane.step_count, lane.epoch) == (t.step_count, t.epoch) == (STEPS, t.epoch)
         assert lane.evaluate().train_loss == t.evaluate().train_loss
@@ -109,14 +115,4 @@ def test_lanes_on_other_data_and_losses_stepped_together_are_each_lanes_own_run(
                {"dataset": "xor", "batch_size": None}, {"dataset": "gauss", "noise": 0.2}, {}, mse]
     together = [Trainer(TrainingConfig(**c)) for c in configs]
     alone = [Trainer(TrainingConfig(**c)) for c in configs]
-    assert can_step_together(together)
-    for _ in range(STEPS):
-        traces = step_together(together)
-        for t, lane, trace in zip(alone, together, traces, strict=True):
-            mine = t.step()
-            assert mine is not None
-            assert np.array_equal(trace.batch, mine.batch)
-            assert np.array_equal(trace.inputs, mine.inputs)
-            assert trace.loss == mine.loss
-            assert np.array_equal(trace.grad_flat, mine.grad_flat)
-            assert np.array_equal(lane.net.flat, t.net.flat)
+    assert_each_lanes_own_run(together, alone)
