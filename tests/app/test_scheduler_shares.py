@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from app.cpu_share import CpuAccount
 from app.scheduler import MIN_SLICE_S, Scheduler
@@ -40,6 +42,25 @@ class FakeSession:
 
     def fail(self, message: str) -> None:
         raise AssertionError(message)
+
+
+def run_beside(sessions: list[FakeSession],
+               other_work: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+               seconds: float) -> None:
+    """The scheduler trains ``sessions`` for ``seconds`` while ``other_work(stop)`` (the loop's
+    other work: frames) runs beside it until ``stop`` is set."""
+    async def run() -> None:
+        scheduler = Scheduler(slice_ms=4.0)
+        for s in sessions:
+            scheduler.add(s)  # type: ignore[arg-type]
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(scheduler.run()), asyncio.create_task(other_work(stop))]
+        await asyncio.sleep(seconds)
+        stop.set()
+        for task in tasks:
+            task.cancel()
+
+    asyncio.run(run())
 
 
 def test_a_visits_time_follows_the_sessions_share() -> None:
@@ -78,18 +99,7 @@ def test_a_session_short_of_its_share_catches_up_when_others_work_eats_the_round
                 pass
             await asyncio.sleep(0)
 
-    async def run() -> None:
-        scheduler = Scheduler(slice_ms=4.0)
-        for s in (*heavy, light):
-            scheduler.add(s)  # type: ignore[arg-type]
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(scheduler.run()), asyncio.create_task(busy_frames(stop))]
-        await asyncio.sleep(1.2)
-        stop.set()
-        for task in tasks:
-            task.cancel()
-
-    asyncio.run(run())
+    run_beside([*heavy, light], busy_frames, seconds=1.2)
     late = light.budgets[len(light.budgets) // 2:]  # once the accounts have measured a round
     assert statistics.median(late) > 10 * MIN_SLICE_S
     heavy_cpu = statistics.mean(s.steps for s in heavy) * 0.002
@@ -111,18 +121,7 @@ def test_when_frames_fill_the_round_each_visit_is_one_step() -> None:
                 s.cpu.charge(time.perf_counter() - start, time.perf_counter())
                 await asyncio.sleep(0)
 
-    async def run() -> None:
-        scheduler = Scheduler(slice_ms=4.0)
-        for s in sessions:
-            scheduler.add(s)  # type: ignore[arg-type]
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(scheduler.run()), asyncio.create_task(frames(stop))]
-        await asyncio.sleep(1.5)
-        stop.set()
-        for task in tasks:
-            task.cancel()
-
-    asyncio.run(run())
+    run_beside(sessions, frames, seconds=1.5)
     late = [b for s in sessions for b in s.budgets[len(s.budgets) // 2:]]  # accounts measured
     assert late and statistics.median(late) == 0.0  # a budget of 0: one step, then the next
     steps = [n for s in sessions for n in s.visits[len(s.visits) // 2:]]
