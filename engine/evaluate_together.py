@@ -15,7 +15,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from engine.losses import get_loss
-from engine.network import forward_layers, layer_views
+from engine.network import forward_layers, stack_networks
 from engine.trainer import Metrics, Trainer
 
 
@@ -42,11 +42,9 @@ def _same_pass(run: Trainer) -> Hashable:
 
 def _evaluate(runs: Sequence[Trainer]) -> list[Metrics]:
     first = runs[0]
-    params = np.stack([run.net.flat for run in runs])
-    weights, biases = layer_views(params, first.net)
+    _, weights, biases = stack_networks([run.net for run in runs])
     with np.errstate(all="ignore"):
-        _, acts = forward_layers(first._F_eval, weights, [b[:, None, :] for b in biases],
-                                 first.net.layer_functions[0])
+        _, acts = forward_layers(first._F_eval, weights, biases, first.net.layer_functions[0])
     out = acts[-1]  # (runs, train + test, d_out)
     n = len(first.y_train)
     if first.config.chosen_loss == "bce":  # the usual one: every run's loss in one set of calls

@@ -14,7 +14,7 @@ import numpy as np
 
 from engine.arrays import Array, FloatArray
 from engine.features import featurize
-from engine.network import MLP, forward_layers, layer_views
+from engine.network import MLP, forward_layers, stack_networks
 
 DOMAIN = 6.0
 
@@ -57,9 +57,7 @@ def evaluate_grids(nets: Sequence[MLP], features: tuple[str, ...], n: int = 64,
     lane axis, one pass): [(lanes, n, n, h1), ..., (lanes, n, n, d_out)], each lane's numbers
     those of its own ``evaluate_grid``."""
     F = grid_features(tuple(features), n, dtype=dtype)  # type: ignore[arg-type]
-    params = np.stack([net.flat for net in nets]).astype(dtype, copy=False)
-    weights, biases = layer_views(params, nets[0])
+    _, weights, biases = stack_networks(nets, dtype)
     # (forward_layers is typed for float64; float32 goes through the same NumPy calls)
-    _, acts = forward_layers(F, weights, [b[:, None, :] for b in biases],  # type: ignore[arg-type]
-                             nets[0].layer_functions[0])
+    _, acts = forward_layers(F, weights, biases, nets[0].layer_functions[0])  # type: ignore[arg-type]
     return [a.reshape(len(nets), n, n, a.shape[-1]) for a in acts]

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from engine.losses import bce_stacked
-from engine.network import chain_rule, forward_layers, layer_views
-from engine.phases import BatchDraw
+from engine.network import chain_rule, forward_layers, layer_views, stack_networks
+from engine.phases import BatchDraw, BatchPick
 from engine.trace import StepTrace
 from engine.trainer import Trainer
 
@@ -51,39 +51,39 @@ def step_together(lanes: Sequence[Trainer]) -> list[StepTrace]:
         traces: list[StepTrace] = [None] * len(lanes)  # type: ignore[list-item]
         for (_, whole), by_data in by_pass.items():
             members = [i for same in by_data.values() for i in same]  # each data's together
-            group = [lanes[i] for i in members]
-            targets: np.ndarray | None = None  # None: stacked from the draws if needed
-            if whole:
-                draws = [BatchDraw(picks[i].batch, t.F_train, t.Y_train, *picks[i][1:])
-                         for i, t in zip(members, group, strict=True)]
-                if len(by_data) == 1:  # equal data: the first lane's arrays are everyone's
-                    inputs, targets = group[0].F_train, group[0].Y_train
-                else:
-                    inputs = np.stack([t.F_train for t in group])
-            else:
-                xs: list[np.ndarray] = []
-                ys: list[np.ndarray] = []
-                for same in by_data.values():
-                    first = lanes[same[0]]
-                    if len(same) == 1:
-                        batch = picks[same[0]].batch
-                        xs.append(first.F_train[batch])
-                        ys.append(first.Y_train[batch])
-                    else:  # one gather for all of them
-                        rows = np.stack([picks[i].batch for i in same])
-                        X, Y = first.F_train[rows], first.Y_train[rows]
-                        xs.extend(X)
-                        ys.extend(Y)
-                if len(by_data) == 1 and len(members) > 1:
-                    inputs, targets = X, Y
-                else:
-                    inputs = np.stack(xs)
-                draws = [BatchDraw(picks[i].batch, x, y, *picks[i][1:])
-                         for i, x, y in zip(members, xs, ys, strict=True)]
-            done = _pass(group, draws, inputs, targets)
+            draws, inputs, targets = _take_rows(lanes, picks, list(by_data.values()), whole)
+            done = _pass([lanes[i] for i in members], draws, inputs, targets)
             for i, trace in zip(members, done, strict=True):
                 traces[i] = trace
         return traces
+
+
+def _take_rows(lanes: Sequence[Trainer], picks: Sequence[BatchPick], by_data: list[list[int]],
+               whole: bool) -> tuple[list[BatchDraw], np.ndarray, np.ndarray | None]:
+    """The draws of one pass's lanes (``by_data``: lane indices, those on the same data
+    together), and their inputs and targets stacked: (lanes, B, ...), or the one whole training
+    set (B, ...) that lanes on equal data share. Targets None: the draws' own, when needed."""
+    members = [i for same in by_data for i in same]
+    if whole:
+        draws = [BatchDraw(picks[i].batch, lanes[i].F_train, lanes[i].Y_train, *picks[i][1:])
+                 for i in members]
+        first = lanes[members[0]]
+        if len(by_data) == 1:  # equal data: the first lane's arrays are everyone's
+            return draws, first.F_train, first.Y_train
+        return draws, np.stack([lanes[i].F_train for i in members]), None
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    for same in by_data:
+        first = lanes[same[0]]
+        rows = np.stack([picks[i].batch for i in same])  # one gather for all of them
+        X, Y = first.F_train[rows], first.Y_train[rows]
+        xs.extend(X)
+        ys.extend(Y)
+    draws = [BatchDraw(picks[i].batch, x, y, *picks[i][1:])
+             for i, x, y in zip(members, xs, ys, strict=True)]
+    if len(by_data) == 1:
+        return draws, X, Y
+    return draws, np.stack(xs), None
 
 
 def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw], inputs: np.ndarray,
@@ -98,10 +98,8 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw], inputs: np.ndarr
     # Every lane's flat vector as a row: the weights and biases are views into it, and the
     # gradients are written straight into rows that are each lane's flat gradient (one NumPy
     # call each, where a stack per layer and a concatenation per lane cost a dozen).
-    params = np.stack([net.flat for net in nets])
+    params, weights, biases = stack_networks(nets)
     grad_rows = np.empty_like(params)
-    weights, bias_rows = layer_views(params, nets[0])
-    biases = [b[:, None, :] for b in bias_rows]
     grads = [g for pair in zip(*layer_views(grad_rows, nets[0]), strict=True) for g in pair]
     zs, acts = forward_layers(inputs, weights, biases, fs)
     computed: list[tuple[float, np.ndarray] | None] = [None] * n

@@ -264,6 +264,18 @@ def chain_rule(inputs: Array, zs: Sequence[Array], acts: Sequence[Array], delta:
     return deltas
 
 
+def stack_networks(nets: Sequence[MLP], dtype: type[np.floating[Any]] | None = None
+                   ) -> tuple[Array, list[Array], list[Array]]:
+    """Same-shaped networks as lanes of one pass: their flat vectors as rows (lanes, P), and
+    views of every lane's weights (lanes, fan_in, fan_out) and biases (lanes, 1, fan_out) as
+    ``forward_layers`` and ``chain_rule`` take them (``dtype``: a copy in that precision)."""
+    rows = np.stack([net.flat for net in nets])
+    if dtype is not None:
+        rows = rows.astype(dtype, copy=False)
+    weights, biases = layer_views(rows, nets[0])
+    return rows, weights, [b[:, None, :] for b in biases]
+
+
 def layer_views(rows: Array, net: MLP) -> tuple[list[Array], list[Array]]:
     """Several flat vectors of ``net``'s shape as rows (lanes, P) -> views of every lane's
     weights (lanes, fan_in, fan_out) and biases (lanes, fan_out) per layer, for passes of many
