@@ -100,9 +100,7 @@ class Connection:
             self.wake_sender()
         # Sending is frame work too: the scheduler leaves training what frames do not take
         # (booked as training, 200 sessions' writes made it step more and send fewer frames)
-        spent = time.perf_counter() - started
-        session.cpu.charge(spent, started + spent)
-        self.app_state.scheduler.frames.record(spent)
+        self._frame_work(started)
 
     def _frame_now(self) -> bool:
         """Whether an own frame may go now (paced at the frame rate; a session over its share
@@ -121,15 +119,19 @@ class Connection:
         return True
 
     def _build_frame(self) -> bytes:
-        session = self.session
         started = time.perf_counter()
-        data = session.build_frame()
-        spent = time.perf_counter() - started
-        session.cpu.charge(spent, started + spent)
-        self.app_state.scheduler.frames.record(spent)
+        data = self.session.build_frame()
+        self._frame_work(started)
         if self.role == "teacher" and self.room is not None:
             self.room.publish_frame(data)  # built once, sent to every follower
         return data
+
+    def _frame_work(self, started: float) -> None:
+        """Frame work since ``started``: the session's CPU (fair shares) and the loop turn's
+        frame budget (the scheduler subtracts it from training)."""
+        spent = time.perf_counter() - started
+        self.session.cpu.charge(spent, started + spent)
+        self.app_state.scheduler.frames.record(spent)
 
     def take_frame(self, seq: int, frame: bytes, wire: bytes) -> None:
         """A room's new frame (as a follower). Written at once when nothing is queued before it

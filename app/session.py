@@ -360,15 +360,6 @@ class TrainingSession:
         return self._frames.build(self.trainer, self.state, self.speed, steps, losses, self.run,
                                   ack, extra, self.sharing)
 
-    def frame_staleness(self) -> float:
-        """How far the frames' costly parts are through their reuse (FrameBuilder.staleness)."""
-        return self._frames.staleness(self.trainer, self.sharing)
-
-    @property
-    def frame_cost_s(self) -> float:
-        """What the frames' costly parts took to compute last time."""
-        return self._frames.cost_s
-
     def frame_parts(self) -> tuple[FrameBuilder, Trainer]:
         """The frame builder and the run it shows (app.frames.refresh_together)."""
         return self._frames, self.trainer

@@ -108,19 +108,21 @@ def _refresh_frames(trained: Sequence[TrainingSession],
     what they cost last time (twenty of the largest network's at once held the loop 100 ms).
     Their counts then run in step: from then on the chunk refreshes together, where one at a
     time each paid a few dozen NumPy calls of its own."""
-    staleness = [s.frame_staleness() for s in trained]
+    parts = {s: s.frame_parts() for s in trained}
+    staleness = [builder.staleness(t, s.sharing) for s, (builder, t) in parts.items()]
     if not any(1.0 <= stale < math.inf for stale in staleness):
         return  # (never computed: a session with no frame yet, which may be far off)
     due, cost = [], 0.0
     for stale, session in sorted(zip(staleness, trained, strict=True), key=lambda p: -p[0]):
-        if stale < REFRESH_WITH or cost + session.frame_cost_s > REFRESH_S:
+        session_cost = parts[session][0].cost_s
+        if stale < REFRESH_WITH or cost + session_cost > REFRESH_S:
             break
         due.append(session)
-        cost += session.frame_cost_s
+        cost += session_cost
     if len(due) < 2:
         return  # each frame computes its own, as alone
     start = time.perf_counter()
-    refresh_together([s.frame_parts() for s in due])
+    refresh_together([parts[s] for s in due])
     spent = time.perf_counter() - start
     for session in due:
         charge(session, spent / len(due))
