@@ -103,17 +103,19 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw], inputs: np.ndarr
     grads = [g for pair in zip(*layer_views(grad_rows, nets[0]), strict=True) for g in pair]
     zs, acts = forward_layers(inputs, weights, biases, fs)
     computed: list[tuple[float, np.ndarray] | None] = [None] * n
+    delta: np.ndarray | None = None  # every lane's output dL/dz, stacked
     if all(t.config.chosen_loss == "bce" for t in lanes):  # the usual one: all lanes at once
         if targets is None:
             targets = np.stack([d.targets for d in draws])
-        values, stacked_delta = bce_stacked(acts[-1], targets)
-        computed = [(float(v), d) for v, d in zip(values, stacked_delta, strict=True)]
+        values, delta = bce_stacked(acts[-1], targets)
+        computed = [(float(v), d) for v, d in zip(values, delta, strict=True)]
     pending = []
     for i, (t, draw) in enumerate(zip(lanes, draws, strict=True)):
         t.net.inputs, t.net.zs, t.net.activations = draw.inputs, [z[i] for z in zs], \
             [a[i] for a in acts]
         pending.append(t._after_forward(draw, computed[i]))
-    delta = np.stack([p.output_delta for p in pending])
+    if delta is None:
+        delta = np.stack([p.output_delta for p in pending])
     deltas = chain_rule(inputs, zs, acts, delta, weights, dfs, grads)
     traces = []
     for i, (t, p) in enumerate(zip(lanes, pending, strict=True)):
