@@ -31,6 +31,10 @@ EXPENSIVE_EVERY_FRAMES = 3  # full-data metrics and grids while training: every 
 # ... and more rarely when many sessions share the process: every ceil(n / 25)-th frame, so all
 # sessions together recompute about 25 sessions' worth a frame interval (200 sessions: every 8th)
 SESSIONS_PER_RECOMPUTATION = 25
+# Heatmaps computed together: this many runs a pass. A default network's activations over the
+# grid are 37 KB a run: more runs a pass no longer fit a core's cache, and 32 of them cost
+# about what each run's own pass does (docs/performance.md)
+GRID_LANES = 8
 
 
 def expensive_every(sharing: int) -> int:
@@ -253,15 +257,17 @@ def refresh_together(pairs: Sequence[tuple[FrameBuilder, Trainer]]) -> None:
         key = (builder.grid_size, builder.stride, c.features, c.loss, c.chosen_loss,
                c.output_activation)
         groups.setdefault(key, []).append(i)
-    for members in groups.values():
-        first_builder, first = pairs[members[0]]
-        acts = evaluate_grids([pairs[i][1].net for i in members], first.config.features,
-                              first_builder.grid_size, dtype=np.float32)
-        stacked = grids_from(first.config, acts, first_builder.stride)
-        for lane, i in enumerate(members):
-            builder, t = pairs[i]
-            grids = [(name, data[lane], extra) for name, data, extra in stacked]
-            builder.install(t, metrics[i], grids)
+    for same_grid in groups.values():
+        for at in range(0, len(same_grid), GRID_LANES):
+            members = same_grid[at : at + GRID_LANES]
+            first_builder, first = pairs[members[0]]
+            acts = evaluate_grids([pairs[i][1].net for i in members], first.config.features,
+                                  first_builder.grid_size, dtype=np.float32)
+            stacked = grids_from(first.config, acts, first_builder.stride)
+            for lane, i in enumerate(members):
+                builder, t = pairs[i]
+                grids = [(name, data[lane], extra) for name, data, extra in stacked]
+                builder.install(t, metrics[i], grids)
     each = (time.perf_counter() - started) / len(pairs)
     for builder, _ in pairs:
         builder.cost_s = each

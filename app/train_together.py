@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 CHUNK = 32  # sessions stepped together at most, before the loop gets a turn (frames, reads)
 SMALL_STEP = 20_000  # batch size x parameters, at most, of a step taken in lockstep
 REFRESH_WITH = 0.5  # a chunk's frames refresh together: those at least this far through reuse
-REFRESH_S = 0.006  # ... and at most about this long together (the rest compute their own)
+# ... and at most about this long together (the rest compute their own): a chunk of default
+# networks (about 0.35 ms each together, 0.6 ms alone), not twenty of the largest
+REFRESH_S = 0.012
 
 Visit = TrainingSession | list[TrainingSession]
 

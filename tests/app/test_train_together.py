@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.frames import refresh_together
+from app.frames import GRID_LANES, refresh_together
 from app.protocol import decode_frame
 from app.protocol.commands import Configure, PhaseStep, Play, SetSpeed, Step, parse_command
 from app.session import TrainingSession
 from app.settings import Settings
-from app.train_together import CHUNK, plan_visits, train_chunk
+from app.train_together import CHUNK, REFRESH_S, plan_visits, train_chunk
 from tests.app.test_pacing import FakeClock
 
 CONFIGS = [{}, {"dataset": "xor", "seed": 4}, {"optimizer": "adam", "learning_rate": 0.01},
@@ -142,9 +142,11 @@ def test_a_chunks_full_data_metrics_and_heatmaps_fall_in_step_and_refresh_togeth
 
 def test_costly_parts_computed_together_are_each_sessions_own() -> None:
     # What a chunk installs is byte for byte what each session's frame computes alone: runs on
-    # other data, other features and other losses included (each evaluated with its group).
+    # other data, other features and other losses included (each evaluated with its group), and
+    # more runs of one kind than one grid pass takes.
     configs = [*CONFIGS, {"features": ["x1", "x2"], "dataset": "xor"},
-               {"features": ["x1sq", "x2sq"]}, {"loss": "mse"}]
+               {"features": ["x1sq", "x2sq"]}, {"loss": "mse"},
+               *({"learning_rate": 0.01 * (i + 1)} for i in range(GRID_LANES))]
     together, alone = [], []
     for config in configs:
         for group in (together, alone):
@@ -160,7 +162,8 @@ def test_costly_parts_computed_together_are_each_sessions_own() -> None:
 
 def test_a_chunk_refreshes_together_only_as_much_as_a_visit_may_hold() -> None:
     # Twenty of the largest network's full-data passes at once held the loop 100 ms: sessions
-    # whose costly parts took long last time (here 6 ms each, 10 ms a visit) compute their own.
+    # whose costly parts took long last time (here each more than half the cap) compute their
+    # own.
     clock = FakeClock()
     sessions = _sessions(clock)
     spent: list[float] = []
@@ -168,7 +171,7 @@ def test_a_chunk_refreshes_together_only_as_much_as_a_visit_may_hold() -> None:
         clock.now += 0.01
         for s in sessions:
             s.sharing = 200
-            s._frames.cost_s = 0.006 if rnd >= 12 else s._frames.cost_s
+            s._frames.cost_s = 0.6 * REFRESH_S if rnd >= 12 else s._frames.cost_s
         train_chunk(sessions, budget_s=10.0, charge=_no_charge, later=_now,
                     frame_time=spent.append)
         if rnd == 11:
