@@ -28,9 +28,11 @@ Array = np.ndarray
 NamedArray = tuple[str, Array, dict[str, Any]]  # a frame array: name, data, extra header fields
 Expensive = tuple[Metrics, list[NamedArray], int]  # metrics, grids, the step they are from
 EXPENSIVE_EVERY_FRAMES = 3  # full-data metrics and grids while training: every third frame
-# ... and more rarely when many sessions share the process: every ceil(n / 25)-th frame, so all
-# sessions together recompute about 25 sessions' worth a frame interval (200 sessions: every 8th)
-SESSIONS_PER_RECOMPUTATION = 25
+# ... and more rarely when many sessions share the process: every ceil(n / 16)-th frame, so all
+# sessions together recompute about 16 sessions' worth a frame interval (200 sessions: every
+# 13th). A default network's take about 0.35 ms together, a frame's other work about as much
+# (docs/performance.md)
+SESSIONS_PER_RECOMPUTATION = 16
 # Heatmaps computed together: this many runs a pass. A default network's activations over the
 # grid are 37 KB a run: more runs a pass no longer fit a core's cache, and 32 of them cost
 # about what each run's own pass does (docs/performance.md)

@@ -38,18 +38,18 @@ def test_running_frames_reuse_metrics_between_recomputations_and_say_so() -> Non
 
 
 def test_many_sessions_recompute_the_costly_parts_more_rarely() -> None:
-    assert expensive_every(1) == expensive_every(75) == EXPENSIVE_EVERY_FRAMES
-    assert expensive_every(100) == 4 and expensive_every(200) == 8
+    assert expensive_every(1) == expensive_every(48) == EXPENSIVE_EVERY_FRAMES
+    assert expensive_every(100) == 7 and expensive_every(200) == 13
     builder, t = FrameBuilder(48, 16), Trainer()
     t.run(1)
     measured = [decode_frame(builder.build(t, "running", "max", *EMPTY, sharing=200))]
-    for _ in range(16):
+    for _ in range(26):
         t.run(1)
         measured.append(decode_frame(builder.build(t, "running", "max", *EMPTY, sharing=200)))
-    assert [f["metrics_step"] for f in measured] == [1] * 8 + [9] * 8 + [17]
-    assert [f["step"] for f in measured] == list(range(1, 18))  # every frame's own step
+    assert [f["metrics_step"] for f in measured] == [1] * 13 + [14] * 13 + [27]
+    assert [f["step"] for f in measured] == list(range(1, 28))  # every frame's own step
     paused = decode_frame(builder.build(t, "paused", "max", *EMPTY, sharing=200))
-    assert paused["metrics_step"] == 17 and paused["train_loss"] == t.evaluate().train_loss
+    assert paused["metrics_step"] == 27 and paused["train_loss"] == t.evaluate().train_loss
 
 
 def test_a_paused_frame_is_always_exact() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.frames import GRID_LANES, refresh_together
+from app.frames import GRID_LANES, expensive_every, refresh_together
 from app.protocol import decode_frame
 from app.protocol.commands import Configure, PhaseStep, Play, SetSpeed, Step, parse_command
 from app.session import TrainingSession
@@ -119,13 +119,13 @@ def test_a_session_reconfigured_after_planning_waits_and_the_others_train() -> N
 
 def test_a_chunks_full_data_metrics_and_heatmaps_fall_in_step_and_refresh_together() -> None:
     # 200 sessions share the process: each frame's full-data metrics and heatmaps are reused
-    # for 8 frames. Sessions that started apart recompute them at different frames; once one
+    # for 13 frames. Sessions that started apart recompute them at different frames; once one
     # of a chunk is due, the chunk recomputes together (one pass for all) and stays in step.
     clock = FakeClock()
     sessions = _sessions(clock)
     spent: list[float] = []
     steps_seen: list[list[int]] = []
-    for rnd in range(48):
+    for rnd in range(72):
         clock.now += 0.01
         for s in sessions:
             s.sharing = 200
@@ -134,10 +134,10 @@ def test_a_chunks_full_data_metrics_and_heatmaps_fall_in_step_and_refresh_togeth
         watching = sessions if rnd >= 5 else sessions[:1]  # the first one's frames start early
         steps_seen.append([decode_frame(s.build_frame())["metrics_step"] for s in watching])
     assert spent  # refreshed together, recorded as frame building
-    late = steps_seen[-24:]
+    late = steps_seen[-39:]
     assert all(len(set(at)) == 1 for at in late)  # every session's from the same step
     runs = [len(list(same)) for _, same in itertools.groupby(at[0] for at in late)]
-    assert runs[1:-1] and all(n == 8 for n in runs[1:-1])  # every 8th frame, not more often
+    assert runs[1:-1] and all(n == 13 for n in runs[1:-1])  # every 13th frame, not more often
 
 
 def test_costly_parts_computed_together_are_each_sessions_own() -> None:
@@ -167,14 +167,15 @@ def test_a_chunk_refreshes_together_only_as_much_as_a_visit_may_hold() -> None:
     clock = FakeClock()
     sessions = _sessions(clock)
     spent: list[float] = []
-    for rnd in range(24):
+    every = expensive_every(200)
+    for rnd in range(4 * every):
         clock.now += 0.01
         for s in sessions:
             s.sharing = 200
-            s._frames.cost_s = 0.6 * REFRESH_S if rnd >= 12 else s._frames.cost_s
+            s._frames.cost_s = 0.6 * REFRESH_S if rnd >= 2 * every else s._frames.cost_s
         train_chunk(sessions, budget_s=10.0, charge=_no_charge, later=_now,
                     frame_time=spent.append)
-        if rnd == 11:
+        if rnd == 2 * every - 1:
             assert spent  # cheap ones refreshed together
             spent.clear()
         for s in sessions:
