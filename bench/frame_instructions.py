@@ -1,7 +1,7 @@
 """CPU instructions a session's step and frame cost when many sessions share the process: a
 measure that does not move with the machine's speed.
 
-    python bench/frame_instructions.py [--sessions 200] [--rounds 48] [--tree DIR]
+    python bench/frame_instructions.py [--sessions 200] [--rounds 48] [--tree DIR] [--time]
                                        [--setup "app.frames.SESSIONS_PER_RECOMPUTATION = 25"]
 
 The timing benchmarks (bench/load.py) vary by 20-40 % from one minute to the next on a shared
@@ -20,6 +20,8 @@ are measured in seconds (how long a chunk's refresh may take) are lifted.
 
 ``--tree`` measures another checkout (e.g. a ``git worktree`` of an earlier commit), for an A/B.
 ``--setup`` runs Python before the sessions are made (``app`` and ``engine`` modules by name).
+``--time`` times the same loop natively instead (what a step and a frame take without the
+websocket and the event loop; as noisy as the machine).
 """
 
 from __future__ import annotations
@@ -37,9 +39,13 @@ WARM_UP = 16  # rounds before counting: every session's frames have refreshed at
 BASE_ROUNDS = 8
 
 
-def simulate(sessions: int, rounds: int, setup: str) -> None:
-    """The measured program (run inside valgrind, from the tree under test)."""
+def simulate(sessions: int, rounds: int, setup: str, timed: bool = False) -> None:
+    """The measured program (run inside valgrind, from the tree under test). ``timed``: run
+    natively instead, the time limits as they are, and print the wall time a session-round
+    takes (medians of 5 windows of ``rounds`` // 5 rounds)."""
     import gc
+    import statistics
+    import time
 
     import app.frames
     import app.train_together
@@ -48,7 +54,8 @@ def simulate(sessions: int, rounds: int, setup: str) -> None:
     from app.settings import Settings
     from app.train_together import plan_visits, train_chunk
 
-    app.train_together.REFRESH_S = float("inf")  # a time limit: lifted (see above)
+    if not timed:
+        app.train_together.REFRESH_S = float("inf")  # a time limit: lifted (see above)
     exec(setup, {"app": app, "engine": sys.modules["engine"]})
 
     class Clock:
@@ -78,8 +85,21 @@ def simulate(sessions: int, rounds: int, setup: str) -> None:
         for session in everyone:
             session.build_frame()
 
-    for _ in range(WARM_UP + rounds):
+    if not timed:
+        for _ in range(WARM_UP + rounds):
+            one_round()
+        return
+    for _ in range(WARM_UP):
         one_round()
+    windows = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(rounds // 5):
+            one_round()
+        windows.append((time.perf_counter() - start) / (rounds // 5 * sessions))
+    print(f"{statistics.median(windows) * 1e6:.0f} µs per session-round (a step and a frame), "
+          f"timed: {sessions} sessions, 5 windows of {rounds // 5} rounds "
+          f"(min {min(windows) * 1e6:.0f}, max {max(windows) * 1e6:.0f})")
 
 
 def count(tree: Path, sessions: int, rounds: int, setup: str) -> int:
@@ -106,7 +126,13 @@ def main() -> None:
                         help="counted rounds (48: a multiple of every refresh period up to 16)")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout to measure")
     parser.add_argument("--setup", default="", help="Python run before the sessions are made")
+    parser.add_argument("--time", action="store_true",
+                        help="time the same loop natively instead (no valgrind; noisy)")
     args = parser.parse_args()
+    if args.time:
+        sys.path.insert(0, str(args.tree.resolve()))
+        simulate(args.sessions, args.rounds, args.setup, timed=True)
+        return
     if shutil.which("valgrind") is None:
         raise SystemExit("needs valgrind (apt-get install valgrind)")
     tree = args.tree.resolve()
