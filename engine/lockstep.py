@@ -20,6 +20,7 @@ import numpy as np
 
 from engine.losses import bce_stacked
 from engine.network import chain_rule, forward_layers, layer_views, stack_networks
+from engine.optimizers import step_rows
 from engine.phases import BatchDraw, BatchPick
 from engine.trace import StepTrace
 from engine.trainer import Trainer
@@ -117,7 +118,6 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw], inputs: np.ndarr
     if delta is None:
         delta = np.stack([p.output_delta for p in pending])
     deltas = chain_rule(inputs, zs, acts, delta, weights, dfs, grads)
-    traces = []
     for i, (t, p) in enumerate(zip(lanes, pending, strict=True)):
         grad_flat = grad_rows[i]
         cfg = t.config
@@ -125,5 +125,8 @@ def _pass(lanes: Sequence[Trainer], draws: Sequence[BatchDraw], inputs: np.ndarr
         p.deltas, p.grad_flat, p.penalty = [d[i] for d in deltas], grad_flat, penalty
         t.net.deltas, t.net.grad_flat, t.net.penalty = p.deltas, grad_flat, penalty
         p.phase = "backward"
-        traces.append(t._update(p))
-    return traces
+    # plain SGD at one learning rate (a classroom's default): every lane's update in one call
+    updates = step_rows([t.optimizer for t in lanes], params, grad_rows)
+    if updates is None:
+        return [t._update(p) for t, p in zip(lanes, pending, strict=True)]
+    return [t._update(p, update) for t, p, update in zip(lanes, pending, updates, strict=True)]

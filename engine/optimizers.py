@@ -153,6 +153,12 @@ class Optimizer:
         self.step_count += 1
         return out
 
+    def stateless(self) -> bool:
+        """Whether the update, with these hyperparameters, reads and writes no state (SGD
+        without momentum): runs of such optimizers may update as rows of one array
+        (``step_rows``)."""
+        return False
+
     def peek(self, grads: Sequence[Array], params: Sequence[Array] | None = None) -> list[Array]:
         """The updates ``step(grads)`` would return now, bit for bit, computed on a copy of the
         state (the rules replace state entries, never change them in place): nothing changes.
@@ -228,6 +234,24 @@ class Optimizer:
         self._kw = dict(values)
 
 
+def step_rows(optimizers: Sequence[Optimizer], params: Array, grads: Array) -> Array | None:
+    """``step`` of several optimizers, each over one parameter, at once: row i of ``params``
+    and ``grads`` (n, P) is optimizer i's parameter (its value) and gradient. When they are of
+    one kind, stateless and with equal hyperparameters, the update rule runs once on the rows
+    (it is elementwise: each row the bits of that optimizer's own ``step``), each one's own
+    parameter is updated, and the updates' rows are returned; else None, and nothing is done."""
+    first = optimizers[0]
+    if not first.stateless() or any(
+            type(o) is not type(first) or o._kw != first._kw or len(o.params) != 1
+            for o in optimizers):
+        return None
+    updates: Array = first._update(params, grads, {}, **first._kw)
+    for optimizer, update in zip(optimizers, updates, strict=True):
+        optimizer.params[0] += update
+        optimizer.step_count += 1
+    return updates
+
+
 def copy_state(state: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of one parameter's state: buffers copied, counters (ints) as they are."""
     return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
@@ -245,6 +269,9 @@ class SGD(Optimizer):
         "nesterov": _flag(False, "Nesterov momentum: look ahead along the momentum"),
     }
     _update = staticmethod(sgd_update)
+
+    def stateless(self) -> bool:
+        return bool(self._values["momentum"] == 0)
 
     def _check_combination(self, values: dict[str, Any]) -> None:
         if values["nesterov"] and (values["momentum"] <= 0 or values["dampening"] != 0):

@@ -260,10 +260,13 @@ class StepPhases:
         p.deltas, p.grad_flat, p.penalty = net.deltas, net.grad_flat, net.penalty
         p.phase = "backward"
 
-    def _update(self, p: PendingStep) -> StepTrace:
+    def _update(self, p: PendingStep, update: Array | None = None) -> StepTrace:
+        """The optimizer's step with the step's gradients (``update``: already taken, with
+        other runs' by engine.lockstep, and this is what it added), then the bookkeeping."""
         net = self.net
         deltas, grad_flat, penalty = p.gradients()
-        (update,) = self.optimizer.step([grad_flat])
+        if update is None:
+            (update,) = self.optimizer.step([grad_flat])
         # flat @ 0 is NaN exactly when some parameter is NaN or infinite (inf * 0 = NaN)
         diverged = not math.isfinite(p.loss) or math.isnan(net.flat @ self._zeros)
         self._pending = None

@@ -116,3 +116,17 @@ def test_lanes_on_other_data_and_losses_stepped_together_are_each_lanes_own_run(
     together = [Trainer(TrainingConfig(**c)) for c in configs]
     alone = [Trainer(TrainingConfig(**c)) for c in configs]
     assert_each_lanes_own_run(together, alone)
+
+
+@pytest.mark.parametrize("changes", list(CASES.values()), ids=list(CASES))
+def test_plain_sgd_lanes_updated_in_one_call_are_each_lanes_own_run(changes: dict) -> None:
+    # A classroom's default: plain SGD at one learning rate, every lane's update in one call
+    # (weight decay included: it reads the parameters).
+    def lanes() -> list[Trainer]:
+        return [Trainer(TrainingConfig(**changes, seed=seed), optimizer="sgd", learning_rate=0.1,
+                        hyper={"weight_decay": 0.01}) for seed in range(3)]
+    together, alone = lanes(), lanes()
+    assert all(t.optimizer.stateless() for t in together)
+    assert_each_lanes_own_run(together, alone)
+    for t, lane in zip(alone, together, strict=True):
+        assert lane.optimizer.step_count == t.optimizer.step_count == STEPS
