@@ -1,13 +1,12 @@
-"""``--workers N``: N server processes on one port, each with its own listening socket.
+"""``--workers N``: N server processes on one port.
 
-uvicorn's own supervisor shares one listening socket among its workers; they race for each
-accept() and the kernel woke the same one most of the time (a 71/29 split of sessions between
-two workers). Here every worker gets its own socket bound with SO_REUSEPORT, and Linux hashes
-each new connection (by its addresses and ports) over the sockets: an even split.
-
-The supervisor (the process the host started) binds the sockets, so a taken port is one clear
-error before any worker starts, then starts the workers, each in its own process group (a
-terminal's Ctrl-C reaches only the supervisor, which forwards it once), and:
+The supervisor (the process the host started) binds the listening socket, so a taken port is one
+clear error before any worker starts, then starts the workers, each in its own process group (a
+terminal's Ctrl-C reaches only the supervisor, which forwards it once). The workers share the
+socket and a table of their open connections, and each new connection goes to the worker holding
+the fewest (app/balanced_accept.py): an even split, where the kernel's choice was not (a 71/29
+split of sessions between two workers racing for accept(), and a coin toss per connection with a
+socket each). The supervisor
 
 - forwards SIGTERM and SIGINT to every worker, which shuts down as a single process does
   (clients get close code 1012 and the grace period), and exits when they have all exited;
@@ -22,6 +21,7 @@ stops itself gracefully instead of serving on as an orphan.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
 import logging.config
@@ -34,8 +34,10 @@ import threading
 import time
 from types import FrameType
 
+import uvicorn
 from pydantic import TypeAdapter
 
+from app.balanced_accept import BalancedAcceptor, WorkerLoads, shared_table
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,28 +46,17 @@ FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 SETTINGS_JSON = TypeAdapter(Settings)
 
 
-def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets listening on ``host:port``, one per worker. On Linux each has its own
-    accept queue (SO_REUSEPORT); elsewhere (no even hashing) one socket is shared by all."""
-    own_socket_each = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
-    sockets: list[socket.socket] = []
-    for _ in range(count if own_socket_each else 1):
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
-                             socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if own_socket_each:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            sock.close()
-            for other in sockets:
-                other.close()
-            raise
-        port = sock.getsockname()[1]  # port 0: the others join the port the first one got
-        sock.listen(2048)  # connections queue from now on, while the workers start
-        sockets.append(sock)
-    return sockets * (count // len(sockets))
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket every worker accepts from, listening on ``host:port``."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)  # connections queue from now on, while the workers start
+    return sock
 
 
 class Supervisor:
@@ -79,16 +70,18 @@ class Supervisor:
         """Serve until the workers exit; the exit status for the supervisor."""
         s = self.settings
         try:
-            sockets = listening_sockets(s.host, s.port, s.workers)
+            sock = listening_socket(s.host, s.port)
         except OSError as exc:
             log.error("cannot listen on %s:%d: %s", s.host, s.port, exc.strerror or exc)
             return 1
-        port = sockets[0].getsockname()[1]
+        port = sock.getsockname()[1]
+        loads_fd = shared_table(s.workers)
         previous = {sig: signal.signal(sig, self._note) for sig in FORWARDED_SIGNALS}
         try:
-            self.workers = [self._start_worker(sock) for sock in sockets]
-            for sock in sockets:  # each worker holds its own; a dead worker's socket must close
-                sock.close()
+            self.workers = [self._start_worker(sock, loads_fd, index)
+                            for index in range(s.workers)]
+            sock.close()  # the workers hold it (and the table) now
+            os.close(loads_fd)
             log.info("Started supervisor process [%d]: %d workers on http://%s:%d "
                      "(Press CTRL+C to quit)", os.getpid(), len(self.workers), s.host, port)
             return self._wait()
@@ -96,10 +89,12 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def _start_worker(self, sock: socket.socket) -> subprocess.Popen[bytes]:
+    def _start_worker(self, sock: socket.socket, loads_fd: int, index: int
+                      ) -> subprocess.Popen[bytes]:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "app.workers", "--listen-fd", str(sock.fileno())],
-            stdin=subprocess.PIPE, pass_fds=[sock.fileno()], process_group=0)
+            [sys.executable, "-m", "app.workers", "--listen-fd", str(sock.fileno()),
+             "--loads-fd", str(loads_fd), "--index", str(index)],
+            stdin=subprocess.PIPE, pass_fds=[sock.fileno(), loads_fd], process_group=0)
         assert worker.stdin is not None
         worker.stdin.write(SETTINGS_JSON.dump_json(self.settings) + b"\n")
         worker.stdin.flush()  # and kept open: its end-of-file tells the worker we are gone
@@ -163,10 +158,9 @@ def _read_line(fd: int) -> bytes:
     return line
 
 
-def run_worker(listen_fd: int) -> None:
-    """A worker process: serve the app on the inherited listening socket."""
-    import uvicorn
-
+def run_worker(listen_fd: int, loads_fd: int, index: int) -> None:
+    """A worker process: serve the app on the inherited listening socket, taking the
+    connections that the table of loads gives it."""
     from app.cli import uvicorn_options
     from app.main import create_app
 
@@ -174,11 +168,48 @@ def run_worker(listen_fd: int) -> None:
     sock = socket.socket(fileno=listen_fd)
     threading.Thread(target=_stop_when_supervisor_gone, daemon=True).start()
     config = uvicorn.Config(create_app(settings), **uvicorn_options(settings))
+    loads = WorkerLoads(loads_fd, settings.workers, index)
     with contextlib.suppress(KeyboardInterrupt):  # SIGINT, forwarded: stopped as asked
-        uvicorn.Server(config).run(sockets=[sock])
+        BalancedServer(config, sock, loads).run()
+
+
+class BalancedServer(uvicorn.Server):
+    """uvicorn's server, whose connections come from a ``BalancedAcceptor`` instead of a
+    listener of its own."""
+
+    def __init__(self, config: uvicorn.Config, sock: socket.socket, loads: WorkerLoads) -> None:
+        super().__init__(config)
+        self.sock = sock
+        self.loads = loads
+        self.acceptor: BalancedAcceptor | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # the app's start-up, and no listener
+        loop = asyncio.get_running_loop()
+        config, state = self.config, self.server_state
+
+        def protocol() -> asyncio.Protocol:  # what uvicorn's own listener makes per connection
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=state, app_state=self.lifespan.state, _loop=loop)
+
+        async def serve(conn: socket.socket) -> None:
+            await loop.connect_accepted_socket(protocol, conn)
+
+        self.acceptor = BalancedAcceptor(self.sock, self.loads, serve,
+                                         lambda: len(state.connections))
+        self.acceptor.start()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.acceptor is not None:
+            self.acceptor.stop()
+        self.sock.close()
+        await super().shutdown(sockets)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="one worker process (started by --workers)")
     parser.add_argument("--listen-fd", type=int, required=True)
-    run_worker(parser.parse_args().listen_fd)
+    parser.add_argument("--loads-fd", type=int, required=True)
+    parser.add_argument("--index", type=int, required=True)
+    arguments = parser.parse_args()
+    run_worker(arguments.listen_fd, arguments.loads_fd, arguments.index)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import socket
 import struct
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 OPCODE_TEXT, OPCODE_BINARY, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG = 1, 2, 8, 9, 10
+SWEEP_READ_BYTES = 256 * 1024  # one read of a swept socket takes up to this
 
 
 class LeanClient(asyncio.Protocol):
@@ -30,6 +32,7 @@ class LeanClient(asyncio.Protocol):
         self.buffer = bytearray()
         self.upgraded = asyncio.get_running_loop().create_future()
         self.closed = asyncio.get_running_loop().create_future()
+        self.sock: socket.socket | None = None  # our own, once ``take_socket`` was called
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -81,6 +84,34 @@ class LeanClient(asyncio.Protocol):
             view.release()
         del buf[:at]
 
+    def take_socket(self) -> None:
+        """From now on the connection is read by ``sweep`` only: the event loop stops reading
+        it (writes still go through the transport)."""
+        assert self.transport is not None
+        self.transport.pause_reading()
+        fd = self.transport.get_extra_info("socket").fileno()
+        self.sock = socket.socket(fileno=os.dup(fd))
+        self.sock.setblocking(False)
+
+    def sweep(self) -> None:
+        """Read what the socket holds now, and handle its messages (after ``take_socket``)."""
+        assert self.sock is not None
+        while True:
+            try:
+                data = self.sock.recv(SWEEP_READ_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                data = b""
+            if not data:  # closed by the server
+                if not self.closed.done():
+                    self.closed.set_result(None)
+                return
+            self.buffer += data
+            self._frames()
+            if len(data) < SWEEP_READ_BYTES:
+                return
+
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.upgraded.done():
             self.upgraded.set_exception(exc or ConnectionError("closed during the handshake"))
@@ -104,6 +135,8 @@ class LeanClient(asyncio.Protocol):
         self.transport.write(head + mask + masked)
 
     def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
         if self.transport is not None and not self.transport.is_closing():
             self._send(OPCODE_CLOSE, struct.pack("!H", 1000))
             self.transport.close()

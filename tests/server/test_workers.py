@@ -21,12 +21,13 @@ from tests.server.wsclient import open_session, recv_frame, run_async
 
 pytestmark = pytest.mark.server
 
-ATTEMPTS = 300  # /healthz requests until every worker has answered: the kernel picks the worker
-# Each connection lands on a worker by a hash of its ports: with two workers, a worker's share of
-# 80 sessions is Binomial(80, 1/2). Beyond 56 (70 %) happens once in 5,000 runs; a worker that
-# wins 71 % of the accept races (uvicorn's shared socket, measured) goes beyond it every other run.
+ATTEMPTS = 300  # /healthz requests until every worker has answered
+# Each connection goes to the worker holding the fewest (app/balanced_accept.py): 80 sessions
+# split 40/40, or 41/39 when two workers raced for one. A coin toss per connection (the kernel's
+# hash with a socket per worker) stays within that once in four runs; the race for a shared
+# socket's accept() (uvicorn's supervisor: 71 % to one worker) never.
 SESSIONS = 80
-MOST_FOR_ONE_WORKER = 56
+MOST_APART = 2
 OPENED_AT_ONCE = 10
 
 
@@ -72,7 +73,7 @@ def test_two_workers_share_sessions_evenly_and_stop_cleanly(start_server, how: s
         per_worker = sessions_per_worker(server, 2)
         assert set(per_worker) == set(workers)
         assert sum(per_worker.values()) == SESSIONS, per_worker
-        assert max(per_worker.values()) <= MOST_FOR_ONE_WORKER, per_worker
+        assert max(per_worker.values()) - min(per_worker.values()) <= MOST_APART, per_worker
         # Whichever worker answers the scrape, it reports every worker's sessions.
         for _ in range(4):
             assert scrape(server)["bpp_sessions"] == SESSIONS
