@@ -267,18 +267,28 @@ async def lean_client(url: str, stats: ClientStats, gate: Gate, go: asyncio.Even
             gate.arrive()
 
 
-async def sweep_clients(swept: list[LeanClient], go: asyncio.Event, window: list[float]
-                        ) -> None:
+async def sweep_clients(swept: list[LeanClient], go: asyncio.Event, window: list[float],
+                        spread: bool) -> None:
     """Read every lean client's socket each ``SWEEP_S`` until the window ends: each read takes
     the two or three frames that came meanwhile, where the event loop would wake for every
     frame (a read and a wake-up per frame made the clients a quarter of a core at 8,000
     frames/s, which two workers on two cores then did not get). A frame is counted when it
-    is read, so the window counted is ``SWEEP_S`` earlier, and as long."""
+    is read, so the window counted is ``SWEEP_S`` earlier, and as long. With ``spread``, the
+    sweeps take the machine's cores in turn (left to the kernel, they stay on one core, and with
+    two workers the worker on that core got 91 % of it, the other 99.5 %)."""
     loop = asyncio.get_running_loop()
-    while not go.is_set() or loop.time() < window[1]:
-        for lean in swept:
-            lean.sweep()
-        await asyncio.sleep(SWEEP_S)
+    cores = sorted(os.sched_getaffinity(0))
+    sweeps = 0
+    try:
+        while not go.is_set() or loop.time() < window[1]:
+            if spread:  # each sweep on the next core: every worker's core carries an equal part
+                os.sched_setaffinity(0, {cores[sweeps % len(cores)]})
+            for lean in swept:
+                lean.sweep()
+            sweeps += 1
+            await asyncio.sleep(SWEEP_S)
+    finally:
+        os.sched_setaffinity(0, cores)
 
 
 async def opening(ws: ClientConnection) -> None:
@@ -296,13 +306,14 @@ async def poll_memory(pid: int | None, stop: asyncio.Event, rss: list[float]) ->
 
 
 async def run_load(url: str, base: str, pid: int | None, n: int, duration: float,
-                   at_once: bool = False, lean: bool = True) -> dict[str, Any]:
+                   at_once: bool = False, lean: bool = True, spread: bool = False
+                   ) -> dict[str, Any]:
     stats = [ClientStats() for _ in range(n)]
     gate, go = Gate(n), asyncio.Event()
     window = [0.0, 0.0]
     tasks = []
     swept: list[LeanClient] = []
-    sweeper = asyncio.create_task(sweep_clients(swept, go, window))
+    sweeper = asyncio.create_task(sweep_clients(swept, go, window, spread))
     for i in range(n):  # in small waves (a burst of handshakes is measured with --at-once)
         tasks.append(asyncio.create_task(
             lean_client(url, stats[i], gate, go, window, swept) if lean
@@ -455,6 +466,10 @@ def main() -> None:
     parser.add_argument("--client", choices=("lean", "websockets"), default="lean",
                         help="lean: bench/lean_client.py, a fraction of the CPU per frame of the "
                              "websockets package (the clients share the server's cores)")
+    parser.add_argument("--spread-clients", action="store_true",
+                        help="lean clients: read their sockets on each core in turn, so that "
+                             "every worker's core carries an equal part of them (for --workers "
+                             "N on N cores; with one worker, its core then carries part too)")
     args = parser.parse_args()
 
     bare = bare_engine_steps_per_second(args.bare_seconds)
@@ -469,7 +484,8 @@ def main() -> None:
     try:
         wait_healthy(base, 1 if args.url else args.workers)
         result = asyncio.run(run_load(url, base, pid, args.clients, args.duration,
-                                      args.at_once, args.client == "lean"))
+                                      args.at_once, args.client == "lean",
+                                      args.spread_clients))
     finally:
         if server is not None:
             server.terminate()
