@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import statistics
 import time
 from collections.abc import Callable
 
@@ -34,10 +35,12 @@ from app.train_together import plan_visits, train_chunk
 log = logging.getLogger(__name__)
 IDLE_TICK_S = 0.004  # how often paced (slow-speed) sessions are looked at
 ROUND_S = 0.025  # every busy session gets a slice this often, when the CPU allows
-MIN_SLICE_S = 0.00005  # with very many sessions: still a step or two per visit ...
-# ... unless the loop's other work (mostly frames) fills the whole round: then a visit is a single
+MIN_SLICE_S = 0.00005  # with very many sessions: still a step or two per visit, when the round
+# has that much training time for every one of them; else each its part of what there is (200
+# sessions' floors took 10 ms of a round, two steps a visit, while frames fell to 22/s) ...
+# ... and when the loop's other work (mostly frames) fills the whole round, a visit is a single
 # step, so the frames keep their rate; a session catches up only when under this part of its
-# share, or when another is over its own
+# share, or, when another is over its own, up to the median session's CPU rate
 STARVED = 0.5
 VISIT_FRAMES_S = 0.006  # frames built inside one visit, right after training: this long at most
 SMOOTHING = 0.3  # weight of the newest round in the estimate of the loop's other work
@@ -55,6 +58,7 @@ class Scheduler:
         self.shares: dict[TrainingSession, float] = {}  # each busy session's share, last round
         self.rates: dict[TrainingSession, float] = {}  # ... and its CPU rate at the round's start
         self.someone_over = False  # whether a busy session was over its share then
+        self.typical_rate = 0.0  # ... and the median busy session's CPU rate
         self.visit_start = 0.0  # when the current visit began (perf_counter)
         self.frames = FrameTurns()  # frame building, shared out by loop turn
         self._deferred: collections.deque[Callable[[], None]] = collections.deque()
@@ -105,14 +109,17 @@ class Scheduler:
             rate = session.cpu.rate(now)
         short = (share - rate) * self.round_s
         if pool > 0:
-            floor = MIN_SLICE_S
+            # a step or two a visit, when the pool has room for everyone's; else its share
+            floor = MIN_SLICE_S if pool >= self.active * MIN_SLICE_S else 0.0
         else:  # frames fill the round: one step a visit, and catching up only when behind
             # others: starved, or short while a neighbour is over its share. 200 equal
             # sessions are each a little short, as the loop's own work is in no one's account:
             # making that up would cost a fifth of their frames.
             floor = 0.0
-            if not (rate < STARVED * share or self.someone_over):
-                short = 0.0
+            if rate >= STARVED * share:
+                # not starved: catching up to what the others get, not to the share itself
+                short = (min(share, self.typical_rate) - rate) * self.round_s \
+                    if self.someone_over else 0.0
         return min(self.slice_s, max(floor, pool * share / LOOP_SHARE, short))
 
     @staticmethod
@@ -152,6 +159,7 @@ class Scheduler:
                                    strict=True))
             self.rates = {s: s.cpu.rate(now) for s in busy}
             self.someone_over = any(rate > self.shares[s] for s, rate in self.rates.items())
+            self.typical_rate = statistics.median(self.rates.values())
             under = [s for s in busy if self.rates[s] <= OVER_SHARE * self.shares[s]] or busy
             for visit in plan_visits(under):
                 start = self.visit_start = time.perf_counter()

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import pytest
+
 from app.cpu_share import CpuAccount
 from app.scheduler import MIN_SLICE_S, Scheduler
 
@@ -140,8 +142,28 @@ def test_when_frames_fill_the_round_only_a_session_behind_its_neighbours_catches
     scheduler.someone_over = False
     assert scheduler._budget(a, pool=-0.01, now=0.0) == 0.0  # type: ignore[arg-type]
     scheduler.rates = {a: 0.35, b: 0.45}  # type: ignore[dict-item]
+    scheduler.typical_rate = 0.4  # the median session's rate
     scheduler.someone_over = True
     assert scheduler._budget(a, pool=-0.01, now=0.0) > 0.002  # type: ignore[arg-type]
+    # ... but only up to what the others get: at the median, no catch-up, whoever is over
+    scheduler.typical_rate = 0.35
+    assert scheduler._budget(a, pool=-0.01, now=0.0) == 0.0  # type: ignore[arg-type]
     scheduler.rates = {a: 0.1, b: 0.35}  # type: ignore[dict-item]
     scheduler.someone_over = False  # starved: under half its share
     assert scheduler._budget(a, pool=-0.01, now=0.0) == 0.004  # type: ignore[arg-type]  # slice
+
+
+def test_a_pool_too_small_for_everyones_floor_is_shared_out_instead() -> None:
+    # 200 sessions and 1 ms of training time left in a round: a floor of MIN_SLICE_S each
+    # would be 10 ms (two steps a visit, and a round longer than a frame's interval); each gets
+    # its part of the pool instead, which is a single step.
+    scheduler = Scheduler(slice_ms=4.0)
+    sessions = [FakeSession("10.0.0.1", 0.0001) for _ in range(200)]
+    scheduler.active = len(sessions)
+    scheduler.shares = dict.fromkeys(sessions, 0.85 / 200)  # type: ignore[arg-type]
+    scheduler.rates = dict.fromkeys(sessions, 0.85 / 200)  # type: ignore[arg-type]
+    budget = scheduler._budget(sessions[0], pool=0.001, now=0.0)  # type: ignore[arg-type]
+    assert budget == pytest.approx(0.001 / 200)
+    assert budget < MIN_SLICE_S
+    # with room for everyone's floor, each gets it again
+    assert scheduler._budget(sessions[0], pool=0.0101, now=0.0) >= MIN_SLICE_S  # type: ignore[arg-type]
