@@ -155,7 +155,7 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return values["VmRSS"], values["VmHWM"]
 
 
-def cpu_seconds(pid: int) -> tuple[float, float]:
+def cpu_times(pid: int) -> tuple[float, float]:
     """(user, system) CPU time so far of a process and its children, from /proc/<pid>/stat."""
     user = system = 0
     for member in process_tree(pid):
@@ -163,6 +163,11 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
         user += int(fields[11])
         system += int(fields[12])
     return user / os.sysconf("SC_CLK_TCK"), system / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of a process and its children."""
+    return sum(cpu_times(pid))
 
 
 def cpu_model() -> str:
@@ -329,7 +334,7 @@ async def run_load(url: str, base: str, pid: int | None, n: int, duration: float
     await asyncio.sleep(settle)
     stop, rss = asyncio.Event(), []
     load_before, own_before = load_average(), time.process_time()
-    server_before = cpu_seconds(pid) if pid else (0.0, 0.0)
+    server_before = cpu_times(pid) if pid else (0.0, 0.0)
     poller = asyncio.create_task(poll_memory(pid, stop, rss))
     await asyncio.gather(*tasks, sweeper)
     stop.set()
@@ -340,7 +345,7 @@ async def run_load(url: str, base: str, pid: int | None, n: int, duration: float
     result["client_cpu_percent"] = 100 * (time.process_time() - own_before) / duration
     if pid:
         user, system = (after - before for after, before
-                        in zip(cpu_seconds(pid), server_before, strict=True))
+                        in zip(cpu_times(pid), server_before, strict=True))
         server_cpu = user + system
         result["server_cpu_percent"] = 100 * server_cpu / duration
         result["server_system_cpu_percent"] = 100 * system / duration
