@@ -8,7 +8,8 @@ when the CPU is full. Here every worker publishes its open connections in a shar
 (``WorkerLoads``, one file mapped by all) and accepts only when it is the one holding the
 fewest (ties: the one that accepted least recently, so that they take turns); the others look
 again ``RECHECK_S`` later. A worker that does not accept within ``PATIENCE_S`` (stuck in a long
-turn of its loop) leaves the connection to whichever looks next.
+turn of its loop) leaves the connection to whichever looks next; one that has not started, or
+has stopped, accepting is not waited for at all.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ RECHECK_S = 0.002  # a worker that is not the one to accept looks again this muc
 PATIENCE_S = 0.05  # ... and accepts all the same once a connection has waited this long
 _SLOT = struct.Struct("=qq")  # per worker: open connections, ticket of its last accept
 _TICKET = struct.Struct("=q")  # the table's first 8 bytes: the last ticket handed out
+NOT_SERVING = 1 << 62  # the connections of a worker not (yet, or no longer) accepting: never least
 
 
 class WorkerLoads:
@@ -42,6 +44,10 @@ class WorkerLoads:
 
     def publish(self, connections: int) -> None:
         _SLOT.pack_into(self._map, _offset(self.index), connections, self._slot(self.index)[1])
+
+    def withdraw(self) -> None:
+        """This worker stops accepting: the others no longer leave it a turn."""
+        self.publish(NOT_SERVING)
 
     def my_turn(self) -> bool:
         """Whether this worker holds the fewest connections (ties: accepted least recently)."""
@@ -96,6 +102,7 @@ class BalancedAcceptor:
 
     def stop(self) -> None:
         self._stopped = True
+        self.loads.withdraw()
         with contextlib.suppress(ValueError, OSError):
             self._loop.remove_reader(self.sock.fileno())
         for handle in (self._recheck, self._publisher):
@@ -150,11 +157,15 @@ class BalancedAcceptor:
 
 
 def shared_table(workers: int) -> int:
-    """A file descriptor of a zeroed table for ``workers`` (the supervisor's; workers inherit
-    it). An unlinked temporary file: it goes when the last process holding it exits."""
+    """A file descriptor of a table for ``workers`` (the supervisor's; workers inherit it), each
+    ``NOT_SERVING`` until it starts accepting: a worker still starting up is not waited for. An
+    unlinked temporary file: it goes when the last process holding it exits."""
     import tempfile
 
     fd, path = tempfile.mkstemp(prefix="bpp-loads-")
     os.unlink(path)
-    os.ftruncate(fd, table_bytes(workers))
+    table = bytearray(table_bytes(workers))
+    for index in range(workers):
+        _SLOT.pack_into(table, _offset(index), NOT_SERVING, 0)
+    os.write(fd, table)
     return fd

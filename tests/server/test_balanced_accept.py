@@ -10,6 +10,7 @@ import os
 import socket
 
 from app.balanced_accept import PATIENCE_S, BalancedAcceptor, WorkerLoads, shared_table
+from tests.server.wsclient import run_async
 
 
 class Worker:
@@ -52,6 +53,8 @@ def test_the_table_gives_the_turn_to_the_fewest_then_to_the_least_recent() -> No
     fd = shared_table(3)
     try:
         loads = [WorkerLoads(fd, 3, index) for index in range(3)]
+        for table in loads:  # each worker, once it accepts
+            table.publish(0)
         assert [w.my_turn() for w in loads] == [True, True, True]  # nothing yet: all may
         loads[0].took_one(1)
         assert [w.my_turn() for w in loads] == [False, True, True]
@@ -63,6 +66,22 @@ def test_the_table_gives_the_turn_to_the_fewest_then_to_the_least_recent() -> No
         assert [w.my_turn() for w in loads] == [False, True, False]
         for table in loads:
             table.close()
+    finally:
+        os.close(fd)
+
+
+def test_a_worker_not_accepting_yet_or_any_more_is_not_left_a_turn() -> None:
+    fd = shared_table(2)
+    try:
+        first, second = WorkerLoads(fd, 2, 0), WorkerLoads(fd, 2, 1)
+        first.took_one(30)
+        assert first.my_turn()  # the second has not started accepting: no waiting for it
+        second.publish(0)
+        assert not first.my_turn() and second.my_turn()
+        second.withdraw()  # shutting down
+        assert first.my_turn()
+        first.close()
+        second.close()
     finally:
         os.close(fd)
 
@@ -86,7 +105,7 @@ def test_two_workers_take_connections_in_turn_even_when_they_come_at_once() -> N
         os.close(fd)
         return split
 
-    split = asyncio.run(run())
+    split = run_async(run())
     assert sum(split) == 40
     assert max(split) - min(split) <= 2, split
 
@@ -116,6 +135,6 @@ def test_connections_do_not_wait_on_a_worker_that_misses_its_turn() -> None:
         os.close(fd)
         return taken, len(clients), waited
 
-    taken, sent, waited = asyncio.run(run())
+    taken, sent, waited = run_async(run())
     assert taken == sent
     assert waited >= PATIENCE_S  # it left the turn to the worker with fewer first
