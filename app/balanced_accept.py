@@ -21,6 +21,7 @@ import mmap
 import os
 import socket
 import struct
+import tempfile
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -148,20 +149,22 @@ class BalancedAcceptor:
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._handing_over += 1
         self.loads.took_one(self.open_connections())
-        self._loop.create_task(self.serve(conn)).add_done_callback(self._handed_over)
+        self._loop.create_task(self._hand_over(conn))
 
-    def _handed_over(self, task: asyncio.Task[Any]) -> None:
-        self._handing_over -= 1
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("an accepted connection could not be served: %s", task.exception())
+    async def _hand_over(self, conn: socket.socket) -> None:
+        try:
+            await self.serve(conn)
+        except Exception as exc:  # the server never got it: nobody else will close it
+            log.warning("an accepted connection could not be served: %s", exc)
+            conn.close()
+        finally:
+            self._handing_over -= 1
 
 
 def shared_table(workers: int) -> int:
     """A file descriptor of a table for ``workers`` (the supervisor's; workers inherit it), each
     ``NOT_SERVING`` until it starts accepting: a worker still starting up is not waited for. An
     unlinked temporary file: it goes when the last process holding it exits."""
-    import tempfile
-
     fd, path = tempfile.mkstemp(prefix="bpp-loads-")
     os.unlink(path)
     table = bytearray(table_bytes(workers))

@@ -138,3 +138,24 @@ def test_connections_do_not_wait_on_a_worker_that_misses_its_turn() -> None:
     taken, sent, waited = run_async(run())
     assert taken == sent
     assert waited >= PATIENCE_S  # it left the turn to the worker with fewer first
+
+
+def test_a_connection_the_server_could_not_take_is_closed_and_not_counted() -> None:
+    async def run() -> tuple[bytes, int]:
+        sock, fd = listening(), shared_table(1)
+
+        async def refuse(conn: socket.socket) -> None:
+            raise OSError("no room for it")
+
+        acceptor = BalancedAcceptor(sock, WorkerLoads(fd, 1, 0), refuse, lambda: 0)
+        acceptor.start()
+        reader, writer = await asyncio.open_connection("127.0.0.1", sock.getsockname()[1])
+        received = await asyncio.wait_for(reader.read(), 5)  # end of file: closed by the server
+        counted = acceptor.open_connections()
+        acceptor.stop()
+        writer.close()
+        sock.close()
+        os.close(fd)
+        return received, counted
+
+    assert run_async(run()) == (b"", 0)
