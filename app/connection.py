@@ -26,7 +26,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from app import json_values, metrics, phases
 from app.command_cost import command_cost
-from app.cpu_share import OVER_SHARE
+from app.cpu_share import OVER_SHARE, cpu_clock
 from app.protocol.codes import CloseCode, ErrorCode
 from app.protocol.commands import STUDENT_COMMANDS, Command, ProtocolError, parse_command
 from app.room_commands import ROOM_HANDLERS
@@ -91,15 +91,15 @@ class Connection:
         if not self._frame_now():
             self.wake_sender()
             return
-        data = self._build_frame()
-        started = time.perf_counter()
+        # Sending is frame work too: the scheduler leaves training what frames do not take
+        # (booked as training, 200 sessions' writes made it step more and send fewer frames)
+        started = time.perf_counter(), cpu_clock()
+        data = self._frame_data()
         if self._write_prepared is not None and self._write_prepared(prepared_frame(data)):
             metrics.record_frame(len(data))
         else:  # cannot happen between the check and now (one thread); kept safe all the same
             session.frame_wanted = True
             self.wake_sender()
-        # Sending is frame work too: the scheduler leaves training what frames do not take
-        # (booked as training, 200 sessions' writes made it step more and send fewer frames)
         self._frame_work(started)
 
     def _frame_now(self) -> bool:
@@ -119,19 +119,24 @@ class Connection:
         return True
 
     def _build_frame(self) -> bytes:
-        started = time.perf_counter()
-        data = self.session.build_frame()
+        started = time.perf_counter(), cpu_clock()
+        data = self._frame_data()
         self._frame_work(started)
+        return data
+
+    def _frame_data(self) -> bytes:
+        data = self.session.build_frame()
         if self.role == "teacher" and self.room is not None:
             self.room.publish_frame(data)  # built once, sent to every follower
         return data
 
-    def _frame_work(self, started: float) -> None:
-        """Frame work since ``started``: the session's CPU (fair shares) and the loop turn's
-        frame budget (the scheduler subtracts it from training)."""
-        spent = time.perf_counter() - started
-        self.session.cpu.charge(spent, started + spent)
-        self.app_state.scheduler.frames.record(spent)
+    def _frame_work(self, started: tuple[float, float]) -> None:
+        """Frame work since ``started`` (wall clock, CPU clock): the session's CPU (fair
+        shares) and the loop turn's frame budget, in wall time (the scheduler subtracts it from
+        training)."""
+        now = time.perf_counter()
+        self.session.cpu.charge(cpu_clock() - started[1], now)
+        self.app_state.scheduler.frames.record(now - started[0])
 
     def take_frame(self, seq: int, frame: bytes, wire: bytes) -> None:
         """A room's new frame (as a follower). Written at once when nothing is queued before it

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 
 from app import metrics
-from app.cpu_share import LOOP_SHARE, OVER_SHARE, fair_share, shares_by_address
+from app.cpu_share import LOOP_SHARE, OVER_SHARE, cpu_clock, fair_share, shares_by_address
 from app.frame_turns import FrameTurns
 from app.session import TrainingSession
 from app.train_together import plan_visits, train_chunk
@@ -126,14 +126,14 @@ class Scheduler:
     def _train_alone(session: TrainingSession, budget_s: float) -> int:
         if not session.wants_cpu:  # paused or closed while we were away
             return 0
-        start = time.perf_counter()
+        start = cpu_clock()
         try:
             done = session.run_slice(budget_s)
         except Exception:  # one broken session must never stop everyone's training
             log.exception("training slice failed; pausing that session")
             session.fail("training stopped by an internal error; reset or reconfigure")
             done = 0
-        _charge(session, time.perf_counter() - start)
+        _charge(session, cpu_clock() - start)
         return done
 
     async def run(self) -> None:
@@ -189,5 +189,5 @@ class Scheduler:
             self.other_s += SMOOTHING * (other - self.other_s)
 
 
-def _charge(session: TrainingSession, seconds: float) -> None:
-    session.cpu.charge(seconds, time.perf_counter())
+def _charge(session: TrainingSession, cpu_seconds: float) -> None:
+    session.cpu.charge(cpu_seconds, time.perf_counter())

@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable, Hashable, Sequence
 
+from app.cpu_share import cpu_clock
 from app.frames import refresh_together
 from app.session import TrainingSession
 from engine.lockstep import step_together
@@ -33,8 +34,8 @@ Visit = TrainingSession | list[TrainingSession]
 
 def plan_visits(sessions: Sequence[TrainingSession]) -> list[Visit]:
     """The round's visits: sessions with small steps that may step together, by network shape,
-    in chunks of up to ``CHUNK``; every other session (a race, a step taken apart, a shape of
-    its own, a large step) alone."""
+    in chunks of up to ``CHUNK`` (as few as that allows, of equal size); every other session
+    (a race, a step taken apart, a shape of its own, a large step) alone."""
     by_shape: dict[Hashable, list[TrainingSession]] = {}
     visits: list[Visit] = []
     for session in sessions:
@@ -43,8 +44,13 @@ def plan_visits(sessions: Sequence[TrainingSession]) -> list[Visit]:
         else:
             visits.append(session)
     for group in by_shape.values():
-        for at in range(0, len(group), CHUNK):
-            chunk = group[at : at + CHUNK]
+        # chunks of equal size, give or take one: a pass's fixed cost is shared by its chunk,
+        # and a last chunk of one or two (289 sessions in chunks of 32) paid several times the
+        # others' price a step, round after round, so its sessions were over their share of CPU
+        # and got a third of the others' frames
+        count = -(-len(group) // CHUNK)
+        for i in range(count):
+            chunk = group[i * len(group) // count : (i + 1) * len(group) // count]
             visits.append(chunk if len(chunk) > 1 else chunk[0])
     return visits
 
@@ -54,7 +60,7 @@ def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
                 later: Callable[[Callable[[], None]], None],
                 frame_time: Callable[[float], None] | None = None) -> int:
     """Step the chunk's sessions together for about ``budget_s`` seconds (the sum of their own
-    budgets), each as far as its speed allows; ``charge(session, seconds)`` bills each its part
+    budgets), each as far as its speed allows; ``charge(session, cpu_seconds)`` bills each its part
     of every pass; ``later(work)`` runs each session's health check in a later loop turn (the
     chunk's sessions started together fall due together: sixteen full-data passes of the
     largest network in one turn held the loop for 200 ms). Their frames' costly parts are
@@ -71,9 +77,9 @@ def train_chunk(chunk: Sequence[TrainingSession], budget_s: float,
     start = time.perf_counter()
     try:
         while stepping:
-            pass_start = time.perf_counter()
+            pass_start = cpu_clock()
             traces = step_together([s.trainer for s in stepping])
-            each = (time.perf_counter() - pass_start) / len(stepping)
+            each = (cpu_clock() - pass_start) / len(stepping)
             for session, trace in zip(stepping, traces, strict=True):
                 session.record_trace(trace)
                 done[session] += 1
@@ -123,13 +129,13 @@ def _refresh_frames(trained: Sequence[TrainingSession],
         cost += session_cost
     if len(due) < 2:
         return  # each frame computes its own, as alone
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_clock()
     refresh_together([parts[s] for s in due])
-    spent = time.perf_counter() - start
+    cpu_spent = cpu_clock() - cpu_start
     for session in due:
-        charge(session, spent / len(due))
+        charge(session, cpu_spent / len(due))
     if frame_time is not None:
-        frame_time(spent)
+        frame_time(time.perf_counter() - start)
 
 
 def _small(session: TrainingSession) -> bool:

@@ -167,3 +167,29 @@ def test_a_pool_too_small_for_everyones_floor_is_shared_out_instead() -> None:
     assert budget < MIN_SLICE_S
     # with room for everyone's floor, each gets it again
     assert scheduler._budget(sessions[0], pool=0.0101, now=0.0) >= MIN_SLICE_S  # type: ignore[arg-type]
+
+
+class InterruptedSession(FakeSession):
+    """A session whose visits the OS interrupts to run another process (a client on the same
+    core, a neighbour on the host): the thread stops for ``pause_s`` and uses no CPU meanwhile."""
+
+    def __init__(self, client: str, step_s: float, pause_s: float) -> None:
+        super().__init__(client, step_s)
+        self.pause_s = pause_s
+
+    def run_slice(self, budget_s: float) -> int:
+        time.sleep(self.pause_s)
+        return super().run_slice(budget_s)
+
+
+def test_time_the_os_gives_to_other_processes_is_not_charged_to_a_session() -> None:
+    # Charged as wall time, the interrupted session would look several shares over and sit out
+    # rounds; it is charged the CPU it used, like its neighbours, and trains as much as they do.
+    steady = [FakeSession("10.0.0.1", 0.0005) for _ in range(7)]
+    interrupted = InterruptedSession("10.0.0.1", 0.0005, pause_s=0.015)
+
+    async def nothing_else(stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    run_beside([*steady, interrupted], nothing_else, seconds=1.5)
+    assert interrupted.steps > 0.8 * statistics.median(s.steps for s in steady)
