@@ -5,6 +5,7 @@
     python bench/load.py --clients 50 --url ws://127.0.0.1:8000/ws --pid 1234
     python bench/load.py --clients 200 --workers 2
     python bench/load.py --clients 200 --duration 15 --at-once
+    python bench/load.py --clients 300 --cores 1    # one worker, its clients on its own core
 
 Starts the server itself (``python -m app`` on a free port, OPENBLAS_NUM_THREADS=1,
 BPP_FRAME_RATE=--frame-rate, ``--workers N``) unless ``--url`` points at a running one (``--pid``
@@ -475,7 +476,13 @@ def main() -> None:
                         help="lean clients: read their sockets on each core in turn, so that "
                              "every worker's core carries an equal part of them (for --workers "
                              "N on N cores; with one worker, its core then carries part too)")
+    parser.add_argument("--cores", type=int,
+                        help="run the server (all its workers) and the clients on the first N "
+                             "cores only: --workers 1 --cores 1 is one worker on one core that "
+                             "carries its clients too, as two workers on two cores do")
     args = parser.parse_args()
+    if args.cores:  # inherited by the server this script starts, and by its workers
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cores])
 
     bare = bare_engine_steps_per_second(args.bare_seconds)
     server = None
@@ -496,10 +503,11 @@ def main() -> None:
             server.terminate()
             server.wait(15)
     result.update(bare_steps_per_s=bare, frame_rate=args.frame_rate, duration=args.duration,
-                  workers=args.workers,
+                  workers=args.workers, cores=sorted(os.sched_getaffinity(0)),
                   machine=f"{cpu_model()}, {os.cpu_count()} cores, "
                           f"Python {platform.python_version()}")
-    print(f"machine: {result['machine']}")
+    print(f"machine: {result['machine']}"
+          + (f"; server and clients on cores {result['cores']}" if args.cores else ""))
     print("\n".join(report(result, bare, args.frame_rate)))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
