@@ -10,7 +10,7 @@ import time
 
 # What a session is charged: this thread's CPU time, not wall time. The OS may run another
 # process in the middle of a frame (10-20 ms of a time slice); charged as wall time, that frame
-# cost sixty times its price and its session skipped frames for a second or two, so whichever
+# cost dozens of times its price and its session skipped frames for a second or two, so whichever
 # sessions the interruptions happened to hit fell behind the rest (two workers' clients' reads,
 # one core each, did that several times a second). A call costs about 0.7 us (a system call).
 cpu_clock = time.thread_time
